@@ -1,0 +1,36 @@
+//! # payments-core
+//!
+//! Kassa's payment domain, with no I/O of its own: [`Money`] in tiyin, [`Shop`]s, [`Order`]s,
+//! the one [`OrderStatus`] transition table, expiry, the ledger, and the [`Payments`] service
+//! that runs them over the [ports](ports): a [`Store`], a [`Clock`], an [`IdGenerator`].
+//!
+//! `payments-store` implements [`Store`] on SQLite and PostgreSQL; the dialect crates
+//! (`rasmiy-api`, `tophamyon-api`) parse requests into the typed values here and render the
+//! results. Nothing in this crate knows about HTTP, JSON or SQL, so a Rust service can embed it
+//! directly.
+
+mod error;
+mod ids;
+mod ids_random;
+mod keys;
+mod money;
+mod order;
+pub mod ports;
+mod service;
+mod shop;
+mod status;
+mod throttle;
+
+pub use error::PaymentError;
+pub use ids::{CardNumber, IdError, OrderCode, ShopId, ShopKey};
+pub use ids_random::{RANDOM_PART_LEN, RASMIY_CODE_LEN, RandomIds};
+pub use keys::{KeyHash, KeyHasher, WeakSecret};
+pub use money::{AmountError, Money};
+pub use order::{CodeStyle, NewOrder, Order, OrderCodes, OrderPage, OrderView, Page};
+pub use ports::{
+    Applied, BalanceLine, Clock, IdGenerator, LedgerEntry, Store, StoreError, SystemClock,
+};
+pub use service::{Credentials, Payments, PaymentsConfig, ShopDraft, VerifyReport};
+pub use shop::{MonthStatus, NewShop, Shop, ShopKind, ShopPatch, ShopStatus};
+pub use status::{OrderStatus, TRANSITIONS, Transition, TransitionRefused};
+pub use throttle::{KeyThrottle, ThrottleConfig};

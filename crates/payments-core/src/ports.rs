@@ -1,0 +1,120 @@
+//! The ports: what the domain needs from the world, as traits. `payments-store` implements
+//! [`Store`] with diesel; an embedder may bring its own clock or ids (tests do).
+
+use crate::{
+    KeyHash, Money, NewOrder, NewShop, Order, OrderCode, OrderCodes, OrderPage, OrderStatus,
+    OrderView, Page, Shop, ShopId, ShopKey, ShopPatch, Transition,
+};
+use time::OffsetDateTime;
+
+/// A failure of the storage itself (not of the request).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or timed out: worth retrying later (HTTP 503).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A unique value is taken already (a shop id, an order code).
+    #[error("storage conflict: {0}")]
+    Conflict(String),
+    /// Anything else the storage reports.
+    #[error("storage error: {0}")]
+    Other(String),
+}
+
+/// What became of a transition asked of the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// It won: the order as it is now. For [`Transition::Pay`] the shop was credited and the
+    /// ledger written in the same transaction.
+    Done(Order),
+    /// The order was no longer in the transition's `from` status; this is the status it has.
+    Refused(OrderStatus),
+    /// No such order.
+    Missing,
+}
+
+/// One credit in a shop's ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub shop_id: ShopId,
+    pub order_id: i64,
+    pub amount: Money,
+    pub created_at: OffsetDateTime,
+}
+
+/// A shop's stored balance beside the sum of its ledger. They must always be equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceLine {
+    pub shop_id: ShopId,
+    pub balance: Money,
+    pub ledger_sum: Money,
+}
+
+impl BalanceLine {
+    pub fn is_consistent(&self) -> bool {
+        self.balance == self.ledger_sum
+    }
+}
+
+/// Durable storage of shops, orders and the ledger.
+///
+/// Every method is blocking; async callers run them on a blocking thread pool.
+pub trait Store: Send + Sync + 'static {
+    /// Is the database reachable?
+    fn ping(&self) -> Result<(), StoreError>;
+
+    /// Stores a new shop with a zero balance; [`StoreError::Conflict`] if its id is taken.
+    fn insert_shop(&self, shop: &NewShop) -> Result<Shop, StoreError>;
+    fn shop(&self, id: ShopId) -> Result<Option<Shop>, StoreError>;
+    /// Applies a patch; `None` if there is no such shop.
+    fn update_shop(&self, id: ShopId, patch: &ShopPatch) -> Result<Option<Shop>, StoreError>;
+    /// Replaces the key hash; `false` if there is no such shop.
+    fn set_key_hash(&self, id: ShopId, hash: &KeyHash) -> Result<bool, StoreError>;
+
+    /// Stores a new pending order; [`StoreError::Conflict`] if a code is taken.
+    fn insert_order(&self, order: &NewOrder) -> Result<Order, StoreError>;
+    /// Looks an order up by its code or its payment id.
+    fn order(&self, code: &OrderCode) -> Result<Option<OrderView>, StoreError>;
+    /// One shop's orders, newest first.
+    fn orders(&self, shop: ShopId, page: Page) -> Result<OrderPage, StoreError>;
+
+    /// Performs one row of the transition table on one order: a single conditional update
+    /// (`… WHERE status = from`) in a transaction; for [`Transition::Pay`] the shop's balance
+    /// and ledger are written in that same transaction, so an order is credited at most once.
+    fn apply(
+        &self,
+        order_id: i64,
+        transition: Transition,
+        at: OffsetDateTime,
+    ) -> Result<Applied, StoreError>;
+    /// Expires up to `limit` pending orders whose `expires_at <= now`, found by index.
+    /// Returns how many it expired.
+    fn expire_due(&self, now: OffsetDateTime, limit: u32) -> Result<u64, StoreError>;
+
+    fn ledger(&self, shop: ShopId) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// Every shop's balance beside its ledger sum.
+    fn balance_report(&self) -> Result<Vec<BalanceLine>, StoreError>;
+}
+
+/// Where the domain reads the time.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Where new codes, shop ids and keys come from.
+pub trait IdGenerator: Send + Sync + 'static {
+    fn order_codes(&self, style: crate::CodeStyle, now: OffsetDateTime) -> OrderCodes;
+    fn shop_id(&self) -> ShopId;
+    fn shop_key(&self) -> ShopKey;
+}

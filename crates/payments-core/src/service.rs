@@ -1,0 +1,361 @@
+//! The services: every operation on shops and orders, over the ports.
+
+use crate::{
+    Applied, BalanceLine, CardNumber, Clock, CodeStyle, IdGenerator, KeyHasher, LedgerEntry, Money,
+    MonthStatus, NewOrder, NewShop, Order, OrderCode, OrderPage, OrderView, Page, PaymentError,
+    RandomIds, Shop, ShopId, ShopKey, ShopKind, ShopPatch, ShopStatus, Store, StoreError,
+    SystemClock, Transition, TransitionRefused, throttle::KeyThrottle, throttle::ThrottleConfig,
+};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime, UtcOffset};
+
+/// Settings of the domain.
+#[derive(Debug, Clone)]
+pub struct PaymentsConfig {
+    /// How long a new order waits for its payment (default 5 minutes, as the original services).
+    pub order_ttl: Duration,
+    /// The largest amount one order may ask for.
+    pub max_amount: Money,
+    /// The offset times are shown in (default +05:00, Tashkent).
+    pub display_offset: UtcOffset,
+    /// Limits on wrong keys per client and shop.
+    pub throttle: ThrottleConfig,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        PaymentsConfig {
+            order_ttl: Duration::minutes(5),
+            max_amount: Money::from_tiyin(100_000_000 * 100),
+            display_offset: UtcOffset::from_hms(5, 0, 0).unwrap_or(UtcOffset::UTC),
+            throttle: ThrottleConfig::default(),
+        }
+    }
+}
+
+/// A shop's id and key as a client presented them, with who presented them (an IP address,
+/// say) so that wrong keys can be throttled per client.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub shop_id: ShopId,
+    pub key: ShopKey,
+    pub client: String,
+}
+
+/// A shop to create. Id and key are generated when not given (given ones import an existing
+/// shop, such as the documents' test shops).
+#[derive(Debug, Clone)]
+pub struct ShopDraft {
+    pub id: Option<ShopId>,
+    pub key: Option<ShopKey>,
+    pub name: String,
+    pub user_id: i64,
+    pub kind: ShopKind,
+    pub status: ShopStatus,
+    pub month_status: MonthStatus,
+    pub card: Option<CardNumber>,
+    pub callback_url: Option<String>,
+}
+
+/// The outcome of `kassa verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub shops: usize,
+    pub mismatches: Vec<BalanceLine>,
+}
+
+impl VerifyReport {
+    pub fn is_clean(&self) -> bool {
+        self.mismatches.is_empty()
+    }
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    hasher: KeyHasher,
+    throttle: KeyThrottle,
+    config: PaymentsConfig,
+}
+
+/// The payments domain: cheap to clone, safe to share between threads.
+///
+/// Every method is blocking (it calls the store); async callers run it on a blocking pool.
+#[derive(Clone)]
+pub struct Payments {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Payments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payments")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many overdue orders one expiry statement takes at most.
+const EXPIRE_BATCH: u32 = 1000;
+
+impl Payments {
+    /// The domain over a store, with the system clock and random ids.
+    pub fn new(store: Arc<dyn Store>, hasher: KeyHasher, config: PaymentsConfig) -> Payments {
+        Payments::with_ports(
+            store,
+            Arc::new(SystemClock),
+            Arc::new(RandomIds),
+            hasher,
+            config,
+        )
+    }
+
+    /// The domain with every port chosen by the caller.
+    pub fn with_ports(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        hasher: KeyHasher,
+        config: PaymentsConfig,
+    ) -> Payments {
+        let throttle = KeyThrottle::new(config.throttle);
+        Payments {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                ids,
+                hasher,
+                throttle,
+                config,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &PaymentsConfig {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// Now, to the second (what storage keeps).
+    pub fn now(&self) -> OffsetDateTime {
+        let now = self.inner.clock.now();
+        now.replace_nanosecond(0).unwrap_or(now)
+    }
+
+    /// A time in the configured display offset.
+    pub fn local(&self, t: OffsetDateTime) -> OffsetDateTime {
+        t.to_offset(self.inner.config.display_offset)
+    }
+
+    /// The shop these credentials belong to. Unknown id and wrong key are one error, and take
+    /// the same time; a client that keeps sending wrong keys for one shop is throttled.
+    pub fn authenticate(&self, creds: &Credentials) -> Result<Shop, PaymentError> {
+        let (hasher, throttle) = (&self.inner.hasher, &self.inner.throttle);
+        let now = self.now();
+        if let Err(retry_after) = throttle.check(&creds.client, creds.shop_id, now) {
+            return Err(PaymentError::Throttled { retry_after });
+        }
+        let found = match self.inner.store.shop(creds.shop_id)? {
+            Some(shop) if hasher.verify(&creds.key, &shop.key_hash) => Some(shop),
+            Some(_) => None,
+            None => {
+                hasher.verify_nothing(&creds.key);
+                None
+            }
+        };
+        match found {
+            Some(shop) => {
+                throttle.succeeded(&creds.client, creds.shop_id);
+                Ok(shop)
+            }
+            None => {
+                throttle.failed(&creds.client, creds.shop_id, now);
+                Err(PaymentError::InvalidCredentials)
+            }
+        }
+    }
+
+    /// Whether a shop may take payments now: confirmed, fee paid, a receiving card.
+    pub fn admit(shop: &Shop) -> Result<(), PaymentError> {
+        if shop.status != ShopStatus::Confirm {
+            return Err(PaymentError::ShopNotActive(shop.status));
+        }
+        if shop.month_status != MonthStatus::Paid {
+            return Err(PaymentError::FeeUnpaid);
+        }
+        if shop.card.is_none() {
+            return Err(PaymentError::NoReceivingCard);
+        }
+        Ok(())
+    }
+
+    /// Creates a pending order for an admitted shop.
+    pub fn create_order(
+        &self,
+        creds: &Credentials,
+        amount: Money,
+        style: CodeStyle,
+    ) -> Result<(Order, Shop), PaymentError> {
+        let shop = self.authenticate(creds)?;
+        Payments::admit(&shop)?;
+        let max = self.inner.config.max_amount;
+        if amount > max {
+            return Err(PaymentError::AmountAboveMaximum { max });
+        }
+        let now = self.now();
+        // Codes carry ≥ 96 random bits; a collision is retried rather than assumed impossible.
+        let mut attempts = 0;
+        loop {
+            let order = NewOrder {
+                codes: self.inner.ids.order_codes(style, now),
+                shop_id: shop.id,
+                amount,
+                payable_amount: amount,
+                card: shop.card.clone(),
+                created_at: now,
+                expires_at: now + self.inner.config.order_ttl,
+            };
+            match self.inner.store.insert_order(&order) {
+                Ok(order) => return Ok((order, shop)),
+                Err(StoreError::Conflict(_)) if attempts < 3 => attempts += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// An order and its shop's name, by order code or payment id.
+    pub fn order(&self, code: &OrderCode) -> Result<OrderView, PaymentError> {
+        self.inner
+            .store
+            .order(code)?
+            .ok_or(PaymentError::OrderNotFound)
+    }
+
+    /// The shop calls an order off. Takes the code alone, as both documents do.
+    pub fn cancel(&self, code: &OrderCode) -> Result<Order, PaymentError> {
+        self.transition(code, Transition::Cancel)
+    }
+
+    /// The money for an order arrived: pays it and credits its shop, exactly once.
+    pub fn confirm(&self, code: &OrderCode) -> Result<Order, PaymentError> {
+        self.transition(code, Transition::Pay)
+    }
+
+    /// Applies a transition to the order with this code. A pending order whose time is up is
+    /// expired first, so nothing is paid or cancelled after its deadline.
+    pub fn transition(
+        &self,
+        code: &OrderCode,
+        transition: Transition,
+    ) -> Result<Order, PaymentError> {
+        let order = self.order(code)?.order;
+        let now = self.now();
+        let wanted = if order.is_overdue(now) {
+            Transition::Expire
+        } else {
+            transition
+        };
+        let current = match self.inner.store.apply(order.id, wanted, now)? {
+            Applied::Done(order) if wanted == transition => return Ok(order),
+            Applied::Done(order) => order.status,
+            Applied::Refused(current) => current,
+            Applied::Missing => return Err(PaymentError::OrderNotFound),
+        };
+        Err(TransitionRefused {
+            current,
+            transition,
+        }
+        .into())
+    }
+
+    /// Expires every pending order whose time is up, a batch at a time. Returns how many.
+    pub fn expire_overdue(&self) -> Result<u64, PaymentError> {
+        let now = self.now();
+        let mut total = 0;
+        loop {
+            let n = self.inner.store.expire_due(now, EXPIRE_BATCH)?;
+            total += n;
+            if n < u64::from(EXPIRE_BATCH) {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// A shop's orders, newest first, for the shop's own credentials.
+    pub fn orders(&self, creds: &Credentials, page: Page) -> Result<OrderPage, PaymentError> {
+        let shop = self.authenticate(creds)?;
+        Ok(self.inner.store.orders(shop.id, page)?)
+    }
+
+    // ---- administration (behind the operator's token or the CLI) ----
+
+    /// Creates a shop; returns it with its key in clear, the only time the key is shown.
+    pub fn add_shop(&self, draft: ShopDraft) -> Result<(Shop, ShopKey), PaymentError> {
+        let key = draft
+            .key
+            .clone()
+            .unwrap_or_else(|| self.inner.ids.shop_key());
+        let mut attempts = 0;
+        loop {
+            let new = NewShop {
+                id: draft.id.unwrap_or_else(|| self.inner.ids.shop_id()),
+                name: draft.name.clone(),
+                user_id: draft.user_id,
+                kind: draft.kind,
+                status: draft.status,
+                month_status: draft.month_status,
+                card: draft.card.clone(),
+                callback_url: draft.callback_url.clone(),
+                key_hash: self.inner.hasher.hash(&key),
+                created_at: self.now(),
+            };
+            match self.inner.store.insert_shop(&new) {
+                Ok(shop) => return Ok((shop, key)),
+                Err(StoreError::Conflict(_)) if draft.id.is_some() => {
+                    return Err(PaymentError::ShopIdTaken);
+                }
+                Err(StoreError::Conflict(_)) if attempts < 20 => attempts += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    pub fn shop(&self, id: ShopId) -> Result<Shop, PaymentError> {
+        self.inner.store.shop(id)?.ok_or(PaymentError::ShopNotFound)
+    }
+
+    pub fn update_shop(&self, id: ShopId, patch: &ShopPatch) -> Result<Shop, PaymentError> {
+        self.inner
+            .store
+            .update_shop(id, patch)?
+            .ok_or(PaymentError::ShopNotFound)
+    }
+
+    /// Gives a shop a new random key; the old one stops working at once.
+    pub fn rotate_key(&self, id: ShopId) -> Result<(Shop, ShopKey), PaymentError> {
+        let key = self.inner.ids.shop_key();
+        if !self
+            .inner
+            .store
+            .set_key_hash(id, &self.inner.hasher.hash(&key))?
+        {
+            return Err(PaymentError::ShopNotFound);
+        }
+        Ok((self.shop(id)?, key))
+    }
+
+    pub fn ledger(&self, id: ShopId) -> Result<Vec<LedgerEntry>, PaymentError> {
+        Ok(self.inner.store.ledger(id)?)
+    }
+
+    /// Checks `balance == sum(ledger)` for every shop.
+    pub fn verify(&self) -> Result<VerifyReport, PaymentError> {
+        let lines = self.inner.store.balance_report()?;
+        let shops = lines.len();
+        let mismatches = lines.into_iter().filter(|l| !l.is_consistent()).collect();
+        Ok(VerifyReport { shops, mismatches })
+    }
+}
