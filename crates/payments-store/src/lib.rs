@@ -1,1 +1,19 @@
-//! payments-store
+//! # payments-store
+//!
+//! The diesel implementation of `payments-core`'s [`Store`](payments_core::Store) port, on
+//! SQLite (an embedded file: the default, bundled libsqlite3, WAL, `synchronous=FULL`) or
+//! PostgreSQL (for several servers on one database), chosen by the URL. One code path serves
+//! both: each query is written once and compiled for each backend. Migrations (`migrations/`
+//! at the workspace root, a folder per backend) are embedded and run when a store opens.
+//!
+//! Calls block; async callers run them on a blocking pool. Nothing here knows about HTTP.
+
+mod connect;
+mod errors;
+mod models;
+mod schema;
+mod store;
+pub mod testing;
+
+pub use connect::{Backend, PoolOptions, sqlite_path};
+pub use store::DieselStore;

@@ -1,0 +1,143 @@
+//! Opening a database: choosing the backend from the URL, the pool, connection settings and
+//! the embedded migrations.
+
+use crate::errors::{from_connection, from_diesel, from_pool};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use payments_core::StoreError;
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else (a plain path,
+    /// `sqlite://path`) is an SQLite file.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The SQLite file a URL names.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Settings of the connection pool.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Connections at most (default: 8 on SQLite, 16 on PostgreSQL).
+    pub max_size: Option<u32>,
+    /// How long a request waits for a connection before it is told the database is unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: None,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Every SQLite connection: WAL for concurrent readers, `synchronous=FULL` so a committed
+/// payment survives power loss, a busy timeout instead of instant `SQLITE_BUSY`, foreign keys on.
+#[derive(Debug)]
+struct SqliteSettings;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqliteSettings {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Every PostgreSQL connection: no statement may hang a request forever.
+#[derive(Debug)]
+struct PgSettings;
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute("SET statement_timeout = 30000; SET lock_timeout = 10000;")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+pub(crate) enum Pools {
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Postgres(Pool<ConnectionManager<PgConnection>>),
+}
+
+/// Arbitrary, fixed: the advisory lock that serialises migrations of several servers starting
+/// at once on one PostgreSQL database.
+const MIGRATION_LOCK: i64 = 0x6b61_7373_61;
+
+pub(crate) fn open(url: &str, options: PoolOptions) -> Result<Pools, StoreError> {
+    match Backend::of_url(url) {
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            // Migrate on one plain connection first: WAL mode is set once, before the pool.
+            let mut conn = SqliteConnection::establish(path).map_err(from_connection)?;
+            conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+                .map_err(from_diesel)?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
+            let pool = Pool::builder()
+                .max_size(options.max_size.unwrap_or(8))
+                .connection_timeout(options.acquire_timeout)
+                .connection_customizer(Box::new(SqliteSettings))
+                .build(ConnectionManager::new(path))
+                .map_err(from_pool)?;
+            Ok(Pools::Sqlite(pool))
+        }
+        Backend::Postgres => {
+            let pool = Pool::builder()
+                .max_size(options.max_size.unwrap_or(16))
+                .min_idle(Some(1))
+                .connection_timeout(options.acquire_timeout)
+                .connection_customizer(Box::new(PgSettings))
+                .build(ConnectionManager::new(url))
+                .map_err(from_pool)?;
+            let mut conn = pool.get().map_err(from_pool)?;
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(from_diesel)?;
+            let migrated = conn
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| StoreError::Other(format!("migrations failed: {e}")));
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .map_err(from_diesel)?;
+            migrated?;
+            drop(conn);
+            Ok(Pools::Postgres(pool))
+        }
+    }
+}

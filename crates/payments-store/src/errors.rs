@@ -1,0 +1,56 @@
+//! Diesel's and r2d2's errors, mapped once to the domain's [`StoreError`].
+
+use diesel::result::{DatabaseErrorKind, Error};
+use payments_core::StoreError;
+
+pub(crate) fn from_diesel(e: Error) -> StoreError {
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            StoreError::Conflict(info.message().to_owned())
+        }
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            info,
+        ) => StoreError::Unavailable(info.message().to_owned()),
+        Error::DatabaseError(_, info) if is_transient(info.message()) => {
+            StoreError::Unavailable(info.message().to_owned())
+        }
+        other => {
+            let text = other.to_string();
+            if is_transient(&text) {
+                StoreError::Unavailable(text)
+            } else {
+                StoreError::Other(text)
+            }
+        }
+    }
+}
+
+/// Messages of failures that pass: a locked SQLite file, a lost or refused server connection,
+/// a statement cancelled by its timeout.
+fn is_transient(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "database is locked",
+        "database is busy",
+        "server closed the connection",
+        "connection refused",
+        "could not connect",
+        "terminating connection",
+        "no connection to the server",
+        "canceling statement due to statement timeout",
+        "disk i/o error",
+        "database or disk is full",
+        "attempt to write a readonly database",
+    ]
+    .iter()
+    .any(|needle| m.contains(needle))
+}
+
+pub(crate) fn from_pool(e: r2d2::Error) -> StoreError {
+    StoreError::Unavailable(format!("no database connection: {e}"))
+}
+
+pub(crate) fn from_connection(e: diesel::ConnectionError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}

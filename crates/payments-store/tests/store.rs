@@ -1,0 +1,439 @@
+//! The store against real databases: SQLite always, PostgreSQL when `KASSA_TEST_PG_URL` is set
+//! (each test in a database of its own).
+
+use payments_core::{
+    CardNumber, Clock, CodeStyle, Credentials, KeyHasher, Money, MonthStatus, OrderCode,
+    OrderStatus, Page, PaymentError, Payments, PaymentsConfig, RandomIds, ShopDraft, ShopId,
+    ShopKey, ShopKind, ShopPatch, ShopStatus, Store,
+};
+use payments_store::DieselStore;
+use payments_store::testing::PgTestDb;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Barrier};
+use time::{Duration, OffsetDateTime};
+
+/// A clock the test moves by hand.
+struct ManualClock(AtomicI64);
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(self.0.load(Ordering::SeqCst))
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+struct Env {
+    payments: Payments,
+    store: Arc<DieselStore>,
+    clock: Arc<ManualClock>,
+    _pg: Option<PgTestDb>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Env {
+    fn advance(&self, d: Duration) {
+        self.clock.0.fetch_add(d.whole_seconds(), Ordering::SeqCst);
+    }
+
+    /// A confirmed shop with its fee paid and a card, and credentials for it.
+    fn shop(&self) -> Credentials {
+        let (shop, key) = self
+            .payments
+            .add_shop(ShopDraft {
+                id: None,
+                key: None,
+                name: "Test Do'kon".into(),
+                user_id: 42,
+                kind: ShopKind::Api,
+                status: ShopStatus::Confirm,
+                month_status: MonthStatus::Paid,
+                card: Some(CardNumber::parse("8600123412346224").expect("card")),
+                callback_url: None,
+            })
+            .expect("shop");
+        Credentials {
+            shop_id: shop.id,
+            key,
+            client: "test".into(),
+        }
+    }
+
+    fn order(&self, creds: &Credentials, som: i64) -> OrderCode {
+        let amount = Money::from_som(som).expect("amount");
+        let (order, _) = self
+            .payments
+            .create_order(creds, amount, CodeStyle::TopHamyon)
+            .expect("create");
+        OrderCode::parse(&order.codes.code).expect("code")
+    }
+
+    fn assert_consistent(&self) {
+        let report = self.payments.verify().expect("verify");
+        assert!(
+            report.is_clean(),
+            "balance != sum(ledger): {:?}",
+            report.mismatches
+        );
+    }
+}
+
+fn env_on(url: &str, pg: Option<PgTestDb>, dir: Option<tempfile::TempDir>) -> Env {
+    let store = Arc::new(DieselStore::open(url).expect("open store"));
+    let clock = Arc::new(ManualClock(AtomicI64::new(1_750_000_000)));
+    let payments = Payments::with_ports(
+        store.clone(),
+        clock.clone(),
+        Arc::new(RandomIds),
+        KeyHasher::new(b"test secret, 16+ bytes").expect("secret"),
+        PaymentsConfig::default(),
+    );
+    Env {
+        payments,
+        store,
+        clock,
+        _pg: pg,
+        _dir: dir,
+    }
+}
+
+/// Runs a test on SQLite, then on PostgreSQL if configured.
+fn on_each_backend(name: &str, test: impl Fn(&Env)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kassa.db");
+    let url = path.to_str().expect("utf-8 path").to_owned();
+    test(&env_on(&url, None, Some(dir)));
+    if let Some(pg) = PgTestDb::create(name) {
+        let url = pg.url().to_owned();
+        test(&env_on(&url, Some(pg), None));
+    }
+}
+
+#[test]
+fn order_lifecycle() {
+    on_each_backend("order_lifecycle", |env| {
+        let creds = env.shop();
+        let code = env.order(&creds, 50_000);
+        let view = env.payments.order(&code).expect("lookup");
+        assert_eq!(view.shop_name, "Test Do'kon");
+        assert_eq!(view.order.status, OrderStatus::Pending);
+        assert_eq!(view.order.amount, Money::from_tiyin(5_000_000));
+        assert_eq!(view.order.payable_amount, view.order.amount);
+        // The payment id finds the same order.
+        let by_pay = OrderCode::parse(&view.order.codes.payment_id).expect("pay id");
+        assert_eq!(
+            env.payments.order(&by_pay).expect("by payment id").order.id,
+            view.order.id
+        );
+
+        let cancelled = env.payments.cancel(&code).expect("cancel");
+        assert_eq!(cancelled.status, OrderStatus::Cancelled);
+        assert!(cancelled.finished_at.is_some());
+        let again = env.payments.cancel(&code).expect_err("second cancel");
+        assert_eq!(again.current_status(), Some(OrderStatus::Cancelled));
+        let pay = env.payments.confirm(&code).expect_err("pay after cancel");
+        assert_eq!(pay.current_status(), Some(OrderStatus::Cancelled));
+        assert_eq!(
+            env.payments.shop(creds.shop_id).expect("shop").balance,
+            Money::ZERO
+        );
+
+        let missing = OrderCode::parse("ORD_1_nope").expect("code");
+        assert_eq!(
+            env.payments.order(&missing),
+            Err(PaymentError::OrderNotFound)
+        );
+        env.assert_consistent();
+    });
+}
+
+#[test]
+fn confirm_credits_once_and_writes_the_ledger() {
+    on_each_backend("confirm_credits_once", |env| {
+        let creds = env.shop();
+        let a = env.order(&creds, 1_000);
+        let b = env.order(&creds, 2_500);
+        env.payments.confirm(&a).expect("confirm a");
+        assert_eq!(
+            env.payments
+                .confirm(&a)
+                .expect_err("twice")
+                .current_status(),
+            Some(OrderStatus::Paid)
+        );
+        env.payments.confirm(&b).expect("confirm b");
+        let shop = env.payments.shop(creds.shop_id).expect("shop");
+        assert_eq!(shop.balance, Money::from_som(3_500).expect("sum"));
+        let ledger = env.payments.ledger(creds.shop_id).expect("ledger");
+        assert_eq!(ledger.len(), 2);
+        assert_eq!(ledger.iter().map(|e| e.amount).sum::<Money>(), shop.balance);
+        let cancel = env.payments.cancel(&a).expect_err("cancel paid");
+        assert_eq!(cancel.current_status(), Some(OrderStatus::Paid));
+        env.assert_consistent();
+    });
+}
+
+#[test]
+fn sixty_four_threads_confirming_one_order_credit_it_once() {
+    on_each_backend("sixty_four_confirms", |env| {
+        let creds = env.shop();
+        let code = env.order(&creds, 10_000);
+        let barrier = Arc::new(Barrier::new(64));
+        let wins: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..64)
+                .map(|_| {
+                    let (payments, code, barrier) =
+                        (env.payments.clone(), code.clone(), barrier.clone());
+                    s.spawn(move || {
+                        barrier.wait();
+                        loop {
+                            match payments.confirm(&code) {
+                                Ok(_) => return 1,
+                                Err(PaymentError::Refused(r)) => {
+                                    assert_eq!(r.current, OrderStatus::Paid);
+                                    return 0;
+                                }
+                                // A busy database is told to the caller, who retries.
+                                Err(PaymentError::Store(
+                                    payments_core::StoreError::Unavailable(_),
+                                )) => continue,
+                                Err(e) => panic!("unexpected: {e}"),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).sum()
+        });
+        assert_eq!(wins, 1);
+        assert_eq!(
+            env.payments.shop(creds.shop_id).expect("shop").balance,
+            Money::from_som(10_000).expect("m")
+        );
+        assert_eq!(env.payments.ledger(creds.shop_id).expect("ledger").len(), 1);
+        env.assert_consistent();
+    });
+}
+
+#[test]
+fn confirm_racing_cancel_keeps_the_ledger_consistent() {
+    on_each_backend("confirm_racing_cancel", |env| {
+        let creds = env.shop();
+        let codes: Vec<_> = (0..20).map(|i| env.order(&creds, 1_000 + i)).collect();
+        std::thread::scope(|s| {
+            for code in &codes {
+                for cancel in [false, true] {
+                    let payments = env.payments.clone();
+                    s.spawn(move || {
+                        loop {
+                            let r = if cancel {
+                                payments.cancel(code)
+                            } else {
+                                payments.confirm(code)
+                            };
+                            match r {
+                                Err(PaymentError::Store(_)) => continue,
+                                _ => return,
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        let mut paid = Money::ZERO;
+        for code in &codes {
+            let order = env.payments.order(code).expect("order").order;
+            assert!(matches!(
+                order.status,
+                OrderStatus::Paid | OrderStatus::Cancelled
+            ));
+            if order.status == OrderStatus::Paid {
+                paid = paid.checked_add(order.amount).expect("sum");
+            }
+        }
+        assert_eq!(
+            env.payments.shop(creds.shop_id).expect("shop").balance,
+            paid
+        );
+        env.assert_consistent();
+    });
+}
+
+#[test]
+fn expiry_takes_only_overdue_orders() {
+    on_each_backend("expiry", |env| {
+        let creds = env.shop();
+        let early = env.order(&creds, 1_000);
+        env.advance(Duration::minutes(3));
+        let late = env.order(&creds, 2_000);
+        env.advance(Duration::minutes(2)); // `early` is now exactly due
+        assert_eq!(env.payments.expire_overdue().expect("sweep"), 1);
+        assert_eq!(
+            env.payments.order(&early).expect("o").order.status,
+            OrderStatus::Expired
+        );
+        assert_eq!(
+            env.payments.order(&late).expect("o").order.status,
+            OrderStatus::Pending
+        );
+        assert_eq!(env.payments.expire_overdue().expect("sweep"), 0);
+        // A due order is refused payment even before the sweep reaches it.
+        env.advance(Duration::minutes(3));
+        let err = env.payments.confirm(&late).expect_err("late confirm");
+        assert_eq!(err.current_status(), Some(OrderStatus::Expired));
+        assert_eq!(
+            env.payments.order(&late).expect("o").order.status,
+            OrderStatus::Expired
+        );
+        env.assert_consistent();
+    });
+}
+
+#[test]
+fn the_sweep_works_in_batches() {
+    on_each_backend("sweep_batches", |env| {
+        let creds = env.shop();
+        for i in 0..2_100 {
+            env.order(&creds, 1_000 + i);
+        }
+        env.advance(Duration::minutes(6));
+        assert_eq!(env.payments.expire_overdue().expect("sweep"), 2_100);
+        let page = env
+            .payments
+            .orders(
+                &creds,
+                Page {
+                    limit: 100,
+                    offset: 0,
+                },
+            )
+            .expect("page");
+        assert!(page.orders.iter().all(|o| o.status == OrderStatus::Expired));
+    });
+}
+
+#[test]
+fn pages_are_newest_first_and_per_shop() {
+    on_each_backend("paging", |env| {
+        let a = env.shop();
+        let b = env.shop();
+        let codes: Vec<_> = (0..15).map(|i| env.order(&a, 1_000 + i)).collect();
+        env.order(&b, 5_000);
+        let first = env
+            .payments
+            .orders(
+                &a,
+                Page {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .expect("page");
+        assert_eq!(first.total, 15);
+        assert_eq!(first.orders.len(), 10);
+        assert_eq!(first.orders[0].codes.code, codes[14].as_str());
+        let rest = env
+            .payments
+            .orders(
+                &a,
+                Page {
+                    limit: 10,
+                    offset: 10,
+                },
+            )
+            .expect("page");
+        assert_eq!(rest.orders.len(), 5);
+        assert_eq!(rest.orders[4].codes.code, codes[0].as_str());
+        let past = env
+            .payments
+            .orders(
+                &a,
+                Page {
+                    limit: 10,
+                    offset: 100,
+                },
+            )
+            .expect("page");
+        assert!(past.orders.is_empty());
+        assert_eq!(
+            env.payments
+                .orders(
+                    &b,
+                    Page {
+                        limit: 100,
+                        offset: 0
+                    }
+                )
+                .expect("b")
+                .total,
+            1
+        );
+    });
+}
+
+#[test]
+fn shops_authenticate_update_and_rotate() {
+    on_each_backend("shops", |env| {
+        let creds = env.shop();
+        assert!(env.payments.authenticate(&creds).is_ok());
+        let wrong = Credentials {
+            key: ShopKey::presented("WRONGKEY12").expect("k"),
+            ..creds.clone()
+        };
+        assert_eq!(
+            env.payments.authenticate(&wrong),
+            Err(PaymentError::InvalidCredentials)
+        );
+        let unknown = Credentials {
+            shop_id: ShopId::parse("999999999").expect("id"),
+            ..creds.clone()
+        };
+        assert_eq!(
+            env.payments.authenticate(&unknown),
+            Err(PaymentError::InvalidCredentials)
+        );
+
+        let patch = ShopPatch {
+            status: Some(ShopStatus::Blocked),
+            card: Some(None),
+            ..ShopPatch::default()
+        };
+        let shop = env
+            .payments
+            .update_shop(creds.shop_id, &patch)
+            .expect("update");
+        assert_eq!(shop.status, ShopStatus::Blocked);
+        assert_eq!(shop.card, None);
+        let refused =
+            env.payments
+                .create_order(&creds, Money::from_tiyin(100_000), CodeStyle::Rasmiy);
+        assert_eq!(
+            refused.map(|_| ()),
+            Err(PaymentError::ShopNotActive(ShopStatus::Blocked))
+        );
+
+        let (_, new_key) = env.payments.rotate_key(creds.shop_id).expect("rotate");
+        assert_eq!(
+            env.payments.authenticate(&creds),
+            Err(PaymentError::InvalidCredentials)
+        );
+        let fresh = Credentials {
+            key: new_key,
+            ..creds.clone()
+        };
+        assert!(env.payments.authenticate(&fresh).is_ok());
+
+        let taken = env.payments.add_shop(ShopDraft {
+            id: Some(creds.shop_id),
+            key: None,
+            name: "dup".into(),
+            user_id: 1,
+            kind: ShopKind::Page,
+            status: ShopStatus::Pending,
+            month_status: MonthStatus::Unpaid,
+            card: None,
+            callback_url: None,
+        });
+        assert_eq!(taken.map(|_| ()), Err(PaymentError::ShopIdTaken));
+        assert!(env.store.ping().is_ok());
+    });
+}
