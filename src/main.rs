@@ -1,1 +1,98 @@
-fn main() {}
+//! # kassa
+//!
+//! The one binary of the Kassa payment gateway: configuration and CLI, both API dialects
+//! (`rasmiy-api`, `tophamyon-api`) mounted on one actix-web server, `/health`, the admin API
+//! and the background worker, over `payments-core` and `payments-store`. This crate is glue:
+//! the rules live in payments-core.
+
+mod admin;
+mod cli;
+mod commands;
+mod config;
+mod demo;
+mod health;
+mod http_util;
+mod server;
+mod worker;
+
+use clap::Parser;
+use cli::{Cli, Command, ServeArgs};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let line = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("kassa: {line}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+
+    if let Err(e) = config::domain_config(&cli.db) {
+        eprintln!("kassa: {e}");
+        return ExitCode::from(2);
+    }
+    let (payments, store) = match config::open(&cli.db) {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!("kassa: {e}");
+            return ExitCode::from(if e.0.starts_with("KASSA_SECRET") {
+                2
+            } else {
+                1
+            });
+        }
+    };
+    let outcome = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(args, payments, store.backend()),
+        Command::Shop(c) => commands::shop(&payments, c),
+        Command::Order(c) => commands::order(&payments, c),
+        Command::Verify => commands::verify(&payments),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(commands::Failure::Input(e)) => {
+            eprintln!("kassa: {e}");
+            ExitCode::from(2)
+        }
+        Err(commands::Failure::Run(e)) => {
+            eprintln!("kassa: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn serve(
+    args: ServeArgs,
+    payments: payments_core::Payments,
+    backend: payments_store::Backend,
+) -> Result<(), commands::Failure> {
+    if args.demo {
+        demo::seed(&payments).map_err(commands::Failure::from)?;
+    }
+    actix_web::rt::System::new()
+        .block_on(server::serve(args, payments, backend))
+        .map_err(|e| match e {
+            server::ServeError::Config(c) => commands::Failure::Input(c),
+            server::ServeError::Run(r) => commands::Failure::Run(r),
+        })
+}

@@ -1,0 +1,7 @@
+//! The operator's API: shops, order confirmation, ledger verification. Over HTTP behind a bearer
+//! token (`routes`), and the same operations as CLI commands (`crate::commands`).
+
+pub mod json;
+mod routes;
+
+pub use routes::{AdminToken, routes};

@@ -1,0 +1,167 @@
+//! The command line: `kassa [serve] [--demo]`, and the operator's commands on the same database.
+
+use clap::{Args, Parser, Subcommand};
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kassa",
+    version,
+    about = "Merchant payment gateway: RasmiyPay and TopHamyon APIs on one ledger"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// Database: a file path or sqlite://path (SQLite), or postgres://… (PostgreSQL).
+    #[arg(long, env = "DATABASE_URL", default_value = "kassa.db", global = true)]
+    pub database_url: String,
+    /// Server secret for keyed hashes of shop keys (16+ bytes). Required with PostgreSQL; on
+    /// SQLite, when unset, one is generated into `<database>.secret` (mode 0600).
+    #[arg(long, env = "KASSA_SECRET", hide_env_values = true, global = true)]
+    pub secret: Option<String>,
+    /// Offset times are shown in.
+    #[arg(long, env = "KASSA_UTC_OFFSET", default_value = "+05:00", value_parser = parse_offset, global = true)]
+    pub utc_offset: time::UtcOffset,
+    /// Largest amount one order may ask for, in som.
+    #[arg(long, env = "KASSA_MAX_AMOUNT", default_value = "100000000", value_parser = parse_money, global = true)]
+    pub max_amount: payments_core::Money,
+    /// How long a new order waits for its payment (e.g. 5m, 90s).
+    #[arg(long, env = "KASSA_ORDER_TTL", default_value = "5m", value_parser = parse_duration, global = true)]
+    pub order_ttl: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP APIs (the default when no command is given).
+    Serve(ServeArgs),
+    /// Manage shops.
+    #[command(subcommand)]
+    Shop(ShopCommand),
+    /// Act on orders.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Check that every shop's balance equals the sum of its ledger.
+    Verify,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Create the documents' test shops (695008, 101, 102) if missing.
+    #[arg(long)]
+    pub demo: bool,
+    /// Address to listen on.
+    #[arg(long, env = "KASSA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Bearer token of the admin API; the admin API is off when unset.
+    #[arg(long, env = "KASSA_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// How often the worker runs (expiry sweep), e.g. 10s.
+    #[arg(long, env = "KASSA_TICK", default_value = "10s", value_parser = parse_duration)]
+    pub tick: Duration,
+    /// Base of the links the server hands out (pay_url); default http://<listen>.
+    #[arg(long, env = "KASSA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            demo: false,
+            listen: "127.0.0.1:8080".into(),
+            admin_token: None,
+            tick: Duration::from_secs(10),
+            public_url: None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShopCommand {
+    /// Create a shop; prints it with its key (shown only this once).
+    Add(ShopAddArgs),
+    /// Print a shop.
+    Show { id: String },
+    /// Change a shop's fields.
+    Update(ShopUpdateArgs),
+    /// Give a shop a new key; prints it (the old one stops working).
+    RotateKey { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ShopAddArgs {
+    #[arg(long)]
+    pub name: String,
+    /// The owner's Telegram user id.
+    #[arg(long, default_value_t = 0)]
+    pub user_id: i64,
+    /// api or page.
+    #[arg(long, default_value = "api")]
+    pub kind: String,
+    /// pending, confirm or blocked.
+    #[arg(long, default_value = "pending")]
+    pub status: String,
+    /// Toʻlandi (paid) or Toʻlanmagan (unpaid).
+    #[arg(long, default_value = "unpaid")]
+    pub month_status: String,
+    /// The receiving card (16 digits).
+    #[arg(long)]
+    pub card: Option<String>,
+    #[arg(long)]
+    pub callback_url: Option<String>,
+    /// Import an existing shop's id instead of generating one.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Import an existing shop's key instead of generating one.
+    #[arg(long)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShopUpdateArgs {
+    pub id: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub user_id: Option<i64>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub month_status: Option<String>,
+    /// The receiving card; an empty value removes it.
+    #[arg(long)]
+    pub card: Option<String>,
+    /// An empty value removes it.
+    #[arg(long)]
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Mark a pending order paid and credit its shop (once).
+    Confirm { code: String },
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| format!("{e} (use e.g. 10s, 5m)"))?;
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_offset(text: &str) -> Result<time::UtcOffset, String> {
+    let format = time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+    time::UtcOffset::parse(text, &format).map_err(|_| "expected an offset like +05:00".to_owned())
+}
+
+fn parse_money(text: &str) -> Result<payments_core::Money, String> {
+    payments_core::Money::parse(text).map_err(|e| e.to_string())
+}
