@@ -224,6 +224,10 @@ fn bad_request_message(e: ParamError) -> String {
         ParamError::MalformedMultipart => "multipart/form-data so'rovi buzilgan!".to_owned(),
         ParamError::InvalidUtf8 => "So'rovdagi matn UTF-8 emas!".to_owned(),
         ParamError::NulByte => "So'rovda NUL (\\0) belgisi bor!".to_owned(),
+        ParamError::ValueTooLong => format!(
+            "Parametr juda uzun! Eng ko'pi {} KiB.",
+            crate::params::MAX_VALUE_BYTES / 1024
+        ),
         ParamError::Unreadable => "So'rov tanasini o'qib bo'lmadi!".to_owned(),
     }
 }

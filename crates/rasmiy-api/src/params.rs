@@ -14,6 +14,10 @@ use std::fmt;
 /// The largest body read, in bytes. Larger bodies get the dialect's `payload_too_large` error.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The longest parameter value (or name) accepted, in bytes: far above any real shop id, key,
+/// amount or order code, far below what could burden the server.
+pub const MAX_VALUE_BYTES: usize = 8 * 1024;
+
 /// Why a request's parameters could not be read. Nothing is done for such a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ParamError {
@@ -29,6 +33,8 @@ pub enum ParamError {
     InvalidUtf8,
     #[error("a parameter contains a NUL byte")]
     NulByte,
+    #[error("a parameter is longer than {MAX_VALUE_BYTES} bytes")]
+    ValueTooLong,
     #[error("the body could not be read")]
     Unreadable,
 }
@@ -109,10 +115,11 @@ pub fn parse_body(kind: BodyKind, body: &[u8]) -> Result<Vec<Pair>, ParamError> 
         return Ok(Vec::new());
     }
     match kind {
-        BodyKind::Form => parse_urlencoded(body),
         BodyKind::Json => parse_json(body),
-        BodyKind::Sniff if looks_like_json(body) => parse_json(body),
-        BodyKind::Sniff => parse_urlencoded(body),
+        // A form never starts with `{`; PHP's curl labels a JSON string it posts as a form
+        // unless told otherwise, so such a body is read as the JSON it is.
+        BodyKind::Form | BodyKind::Sniff if looks_like_json(body) => parse_json(body),
+        BodyKind::Form | BodyKind::Sniff => parse_urlencoded(body),
         // The caller parses multipart itself; reaching here means it did not recognise the body.
         BodyKind::Multipart => Err(ParamError::MalformedMultipart),
     }
@@ -177,13 +184,16 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Bytes to a parameter's text: UTF-8 and no NUL, or a clear error.
+/// Bytes to a parameter's text: UTF-8, no NUL, not too long; or a clear error.
 pub fn checked_text(bytes: Vec<u8>) -> Result<String, ParamError> {
     let text = String::from_utf8(bytes).map_err(|_| ParamError::InvalidUtf8)?;
     checked_str(text)
 }
 
 fn checked_str(text: String) -> Result<String, ParamError> {
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(ParamError::ValueTooLong);
+    }
     if text.contains('\0') {
         return Err(ParamError::NulByte);
     }
@@ -220,7 +230,7 @@ fn scalar_text(raw: &RawValue) -> Result<String, ParamError> {
             checked_str(s)
         }
         Some(b'n') => Ok(String::new()),
-        _ => Ok(text.to_owned()),
+        _ => checked_str(text.to_owned()),
     }
 }
 

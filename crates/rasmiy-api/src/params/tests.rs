@@ -88,7 +88,7 @@ fn json_refuses_what_is_not_an_object_of_text() {
     assert_eq!(parse_json(br#"{"a": "x\u0000"}"#), Err(ParamError::NulByte));
     assert_eq!(parse_json(br#"{"a\u0000": "x"}"#), Err(ParamError::NulByte));
     // Deep nesting is only text to skip (serde_json skips it without recursion).
-    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep = format!("{}{}", "[".repeat(4_000), "]".repeat(4_000));
     let got = parse_json(format!("{{\"a\":{deep}}}").as_bytes()).unwrap();
     assert_eq!(got, vec![("a".to_owned(), deep.clone())]);
     let unclosed = format!("{{\"a\":{}", "[".repeat(100_000));
@@ -96,6 +96,29 @@ fn json_refuses_what_is_not_an_object_of_text() {
         parse_json(unclosed.as_bytes()),
         Err(ParamError::MalformedJson)
     );
+}
+
+#[test]
+fn long_values_are_refused_wherever_they_are() {
+    let long = "1".repeat(MAX_VALUE_BYTES + 1);
+    let fits = "1".repeat(MAX_VALUE_BYTES);
+    assert_eq!(
+        parse_urlencoded(format!("a={long}").as_bytes()),
+        Err(ParamError::ValueTooLong)
+    );
+    assert_eq!(
+        parse_urlencoded(format!("{long}=1").as_bytes()),
+        Err(ParamError::ValueTooLong)
+    );
+    assert!(parse_urlencoded(format!("a={fits}").as_bytes()).is_ok());
+    for json in [
+        format!(r#"{{"a": "{long}"}}"#),
+        format!(r#"{{"a": {long}}}"#),
+        format!(r#"{{"a": [{long}]}}"#),
+        format!(r#"{{"{long}": 1}}"#),
+    ] {
+        assert_eq!(parse_json(json.as_bytes()), Err(ParamError::ValueTooLong));
+    }
 }
 
 #[test]
@@ -147,6 +170,15 @@ fn bodies_by_kind() {
     assert_eq!(
         parse_body(BodyKind::Sniff, b"amount=5").unwrap(),
         pairs(&[("amount", "5")])
+    );
+    // PHP's curl posts a JSON string labelled as a form unless told otherwise.
+    assert_eq!(
+        parse_body(BodyKind::Form, br#"{"amount": 5}"#).unwrap(),
+        pairs(&[("amount", "5")])
+    );
+    assert_eq!(
+        parse_body(BodyKind::Form, br#"{"amount": 5"#),
+        Err(ParamError::MalformedJson)
     );
     assert_eq!(parse_body(BodyKind::Json, b"").unwrap(), vec![]);
     assert_eq!(parse_body(BodyKind::Json, b" \r\n").unwrap(), vec![]);
