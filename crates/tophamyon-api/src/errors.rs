@@ -136,7 +136,7 @@ impl From<PaymentError> for ApiError {
             PaymentError::InvalidCredentials => ApiError::invalid_key(),
             PaymentError::AmountAboveMaximum { max } => ApiError::new(
                 "amount_too_large",
-                format!("Maximum payment amount is {} UZS", max.fixed2()),
+                format!("Maximum payment amount is {max} UZS"),
             ),
             PaymentError::OrderNotFound => ApiError::new("order_not_found", "Order not found"),
             PaymentError::Throttled { retry_after } => ApiError {

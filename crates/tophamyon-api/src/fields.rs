@@ -45,13 +45,13 @@ pub fn amount(params: &Params, max: Money) -> Result<Money, ApiError> {
     let too_small = || {
         ApiError::new(
             "amount_too_small",
-            format!("Minimum payment amount is {} UZS", MIN_AMOUNT.fixed2()),
+            format!("Minimum payment amount is {MIN_AMOUNT} UZS"),
         )
     };
     let too_large = || {
         ApiError::new(
             "amount_too_large",
-            format!("Maximum payment amount is {} UZS", max.fixed2()),
+            format!("Maximum payment amount is {max} UZS"),
         )
     };
     let Some(text) = params.get("amount") else {
