@@ -151,15 +151,13 @@ impl Server {
         self.child = Some(cmd.spawn().expect("spawn kassa"));
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("kassa exited at start ({status}):\n{}", self.logs());
-                }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!("kassa exited at start ({status}):\n{}", self.logs());
             }
-            if let Ok(r) = self.agent.get(&format!("{}/health", self.base)).call() {
-                if r.status() == 200 {
-                    return;
-                }
+            if let Ok(r) = self.agent.get(&format!("{}/health", self.base)).call()
+                && r.status() == 200
+            {
+                return;
             }
             assert!(
                 Instant::now() < deadline,

@@ -98,7 +98,7 @@ pub(crate) enum Pools {
 
 /// Arbitrary, fixed: the advisory lock that serialises migrations of several servers starting
 /// at once on one PostgreSQL database.
-const MIGRATION_LOCK: i64 = 0x6b61_7373_61;
+const MIGRATION_LOCK: i64 = 0x006b_6173_7361;
 
 pub(crate) fn open(url: &str, options: PoolOptions) -> Result<Pools, StoreError> {
     match Backend::of_url(url) {
