@@ -113,6 +113,31 @@ impl fmt::Display for OrderCode {
     }
 }
 
+/// The pay page's token (`/pay/<token>`): lowercase letters and digits, 16 to 64 characters.
+/// Not an order code: it shows an order but cannot check or cancel it through the APIs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PayToken(String);
+
+impl PayToken {
+    pub fn parse(text: &str) -> Result<PayToken, IdError> {
+        if text.is_empty() {
+            return Err(IdError::Empty);
+        }
+        if !(16..=64).contains(&text.len())
+            || !text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            return Err(IdError::Malformed);
+        }
+        Ok(PayToken(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A receiving card number: 16 digits (spaces allowed when typed, dropped when stored).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CardNumber(String);

@@ -22,7 +22,7 @@ mod status;
 mod throttle;
 
 pub use error::PaymentError;
-pub use ids::{CardNumber, IdError, OrderCode, ShopId, ShopKey};
+pub use ids::{CardNumber, IdError, OrderCode, PayToken, ShopId, ShopKey};
 pub use ids_random::{RANDOM_PART_LEN, RASMIY_CODE_LEN, RandomIds};
 pub use keys::{KeyHash, KeyHasher, WeakSecret};
 pub use money::{AmountError, Money};

@@ -3,7 +3,7 @@
 
 use crate::{
     KeyHash, Money, NewOrder, NewShop, Order, OrderCode, OrderCodes, OrderPage, OrderStatus,
-    OrderView, Page, Shop, ShopId, ShopKey, ShopPatch, Transition,
+    OrderView, Page, PayToken, Shop, ShopId, ShopKey, ShopPatch, Transition,
 };
 use time::OffsetDateTime;
 
@@ -76,6 +76,8 @@ pub trait Store: Send + Sync + 'static {
     fn insert_order(&self, order: &NewOrder) -> Result<Order, StoreError>;
     /// Looks an order up by its code or its payment id.
     fn order(&self, code: &OrderCode) -> Result<Option<OrderView>, StoreError>;
+    /// Looks an order up by its pay-page token.
+    fn order_by_token(&self, token: &PayToken) -> Result<Option<OrderView>, StoreError>;
     /// One shop's orders, newest first.
     fn orders(&self, shop: ShopId, page: Page) -> Result<OrderPage, StoreError>;
 

@@ -2,9 +2,10 @@
 
 use crate::{
     Applied, BalanceLine, CardNumber, Clock, CodeStyle, IdGenerator, KeyHasher, LedgerEntry, Money,
-    MonthStatus, NewOrder, NewShop, Order, OrderCode, OrderPage, OrderView, Page, PaymentError,
-    RandomIds, Shop, ShopId, ShopKey, ShopKind, ShopPatch, ShopStatus, Store, StoreError,
-    SystemClock, Transition, TransitionRefused, throttle::KeyThrottle, throttle::ThrottleConfig,
+    MonthStatus, NewOrder, NewShop, Order, OrderCode, OrderPage, OrderView, Page, PayToken,
+    PaymentError, RandomIds, Shop, ShopId, ShopKey, ShopKind, ShopPatch, ShopStatus, Store,
+    StoreError, SystemClock, Transition, TransitionRefused, throttle::KeyThrottle,
+    throttle::ThrottleConfig,
 };
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime, UtcOffset};
@@ -231,6 +232,14 @@ impl Payments {
         self.inner
             .store
             .order(code)?
+            .ok_or(PaymentError::OrderNotFound)
+    }
+
+    /// An order and its shop's name, by the pay page's token.
+    pub fn order_by_token(&self, token: &PayToken) -> Result<OrderView, PaymentError> {
+        self.inner
+            .store
+            .order_by_token(token)?
             .ok_or(PaymentError::OrderNotFound)
     }
 

@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use payments_core::{
     Applied, BalanceLine, CardNumber, KeyHash, LedgerEntry, Money, NewOrder, NewShop, Order,
-    OrderCode, OrderPage, OrderStatus, OrderView, Page, Shop, ShopId, ShopPatch, Store, StoreError,
-    Transition,
+    OrderCode, OrderPage, OrderStatus, OrderView, Page, PayToken, Shop, ShopId, ShopPatch, Store,
+    StoreError, Transition,
 };
 use time::OffsetDateTime;
 
@@ -221,6 +221,27 @@ impl Store for DieselStore {
             };
             let found: Option<(OrderRow, String)> =
                 query.first(conn).optional().map_err(from_diesel)?;
+            found
+                .map(|(row, shop_name)| {
+                    Ok(OrderView {
+                        order: row.into_order()?,
+                        shop_name,
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    fn order_by_token(&self, token: &PayToken) -> Result<Option<OrderView>, StoreError> {
+        let token = token.as_str().to_owned();
+        with_conn!(self, |conn| {
+            let found: Option<(OrderRow, String)> = orders::table
+                .inner_join(shops::table)
+                .filter(orders::pay_token.eq(token))
+                .select((OrderRow::as_select(), shops::name))
+                .first(conn)
+                .optional()
+                .map_err(from_diesel)?;
             found
                 .map(|(row, shop_name)| {
                     Ok(OrderView {

@@ -23,7 +23,10 @@ impl PgTestDb {
             // Straight to the file descriptor: the test harness captures `eprintln!`, and a
             // skip must be seen.
             use std::io::Write;
-            let _ = writeln!(std::io::stderr().lock(), "SKIPPED (PostgreSQL): {test}: {PG_URL_VAR} is not set");
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED (PostgreSQL): {test}: {PG_URL_VAR} is not set"
+            );
             return None;
         };
         let name = format!(
