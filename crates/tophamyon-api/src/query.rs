@@ -22,7 +22,9 @@ pub enum QueryError {
     NotUtf8,
     #[error("Parameter {0} contains control characters")]
     ControlCharacter(String),
-    #[error("Parameter {0} is longer than {MAX_VALUE_LEN} bytes")]
+    #[error(
+        "Parameter {0} is too long (values at most {MAX_VALUE_LEN} bytes, names {MAX_NAME_LEN})"
+    )]
     TooLong(String),
     #[error("Too many parameters (at most {MAX_PARAMS})")]
     TooMany,
@@ -88,6 +90,10 @@ impl Params {
             if name.len() > MAX_NAME_LEN {
                 return Err(QueryError::TooLong(shown(&name)));
             }
+            // Bounded before decoding: a decoded value is at least a third of its raw text.
+            if value.len() > MAX_VALUE_LEN * 3 {
+                return Err(QueryError::TooLong(shown(&name)));
+            }
             let value = decode(value)?;
             self.insert(name, value)?;
         }
@@ -146,7 +152,7 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Decodes one name or value: `+` is a space, `%XX` a byte; the result must be UTF-8.
 fn decode(raw: &[u8]) -> Result<String, QueryError> {
-    // Bounded before allocating: a decoded value is never longer than its raw text / 3.
+    // Bounded before allocating (names reach here unchecked).
     if raw.len() > MAX_VALUE_LEN * 3 {
         return Err(QueryError::TooLong("(unnamed)".to_owned()));
     }

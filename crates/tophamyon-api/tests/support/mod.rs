@@ -5,9 +5,9 @@
 
 use payments_core::{
     Applied, BalanceLine, CardNumber, Clock, KeyHash, KeyHasher, LedgerEntry, Money, MonthStatus,
-    NewOrder, NewShop, Order, OrderCode, OrderPage, OrderStatus, OrderView, Page, Payments,
-    PaymentsConfig, RandomIds, Shop, ShopDraft, ShopId, ShopKey, ShopKind, ShopPatch, ShopStatus,
-    Store, StoreError, Transition,
+    NewOrder, NewShop, Order, OrderCode, OrderPage, OrderStatus, OrderView, Page, PayToken,
+    Payments, PaymentsConfig, RandomIds, Shop, ShopDraft, ShopId, ShopKey, ShopKind, ShopPatch,
+    ShopStatus, Store, StoreError, Transition,
 };
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
@@ -123,6 +123,18 @@ impl Store for MemStore {
                 .orders
                 .iter()
                 .find(|o| o.codes.code == code.as_str() || o.codes.payment_id == code.as_str())?
+                .clone();
+            let shop_name = d.shops.iter().find(|s| s.id == order.shop_id)?.name.clone();
+            Some(OrderView { order, shop_name })
+        })
+    }
+
+    fn order_by_token(&self, token: &PayToken) -> Result<Option<OrderView>, StoreError> {
+        self.with(|d| {
+            let order = d
+                .orders
+                .iter()
+                .find(|o| o.codes.pay_token == token.as_str())?
                 .clone();
             let shop_name = d.shops.iter().find(|s| s.id == order.shop_id)?.name.clone();
             Some(OrderView { order, shop_name })
