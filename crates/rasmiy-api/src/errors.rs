@@ -223,7 +223,7 @@ fn bad_request_message(e: ParamError) -> String {
         ParamError::JsonNotObject => "JSON so'rov obyekt ({...}) bo'lishi kerak!".to_owned(),
         ParamError::MalformedMultipart => "multipart/form-data so'rovi buzilgan!".to_owned(),
         ParamError::InvalidUtf8 => "So'rovdagi matn UTF-8 emas!".to_owned(),
-        ParamError::NulByte => "So'rovda NUL (\\0) belgisi bor!".to_owned(),
+        ParamError::NulByte => "So'rovda NUL belgisi bor!".to_owned(),
         ParamError::ValueTooLong => format!(
             "Parametr juda uzun! Eng ko'pi {} KiB.",
             crate::params::MAX_VALUE_BYTES / 1024

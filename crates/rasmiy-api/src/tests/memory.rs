@@ -4,7 +4,7 @@
 
 use payments_core::{
     Applied, BalanceLine, Clock, KeyHash, LedgerEntry, Money, NewOrder, NewShop, Order, OrderCode,
-    OrderPage, OrderStatus, OrderView, Page, Shop, ShopId, ShopPatch, Store, StoreError,
+    OrderPage, OrderStatus, OrderView, Page, PayToken, Shop, ShopId, ShopPatch, Store, StoreError,
     Transition,
 };
 use std::sync::Mutex;
@@ -16,6 +16,22 @@ struct State {
     orders: Vec<Order>,
     ledger: Vec<LedgerEntry>,
     failure: Option<StoreError>,
+}
+
+impl State {
+    fn view(&self, found: impl Fn(&Order) -> bool) -> Option<OrderView> {
+        let order = self.orders.iter().find(|o| found(o))?;
+        let shop_name = self
+            .shops
+            .iter()
+            .find(|x| x.id == order.shop_id)
+            .map(|x| x.name.clone())
+            .unwrap_or_default();
+        Some(OrderView {
+            order: order.clone(),
+            shop_name,
+        })
+    }
 }
 
 #[derive(Default)]
@@ -144,24 +160,12 @@ impl Store for MemoryStore {
 
     fn order(&self, code: &OrderCode) -> Result<Option<OrderView>, StoreError> {
         self.with(|s| {
-            let Some(order) = s
-                .orders
-                .iter()
-                .find(|o| o.codes.code == code.as_str() || o.codes.payment_id == code.as_str())
-            else {
-                return Ok(None);
-            };
-            let shop_name = s
-                .shops
-                .iter()
-                .find(|x| x.id == order.shop_id)
-                .map(|x| x.name.clone())
-                .unwrap_or_default();
-            Ok(Some(OrderView {
-                order: order.clone(),
-                shop_name,
-            }))
+            Ok(s.view(|o| o.codes.code == code.as_str() || o.codes.payment_id == code.as_str()))
         })
+    }
+
+    fn order_by_token(&self, token: &PayToken) -> Result<Option<OrderView>, StoreError> {
+        self.with(|s| Ok(s.view(|o| o.codes.pay_token == token.as_str())))
     }
 
     fn orders(&self, shop: ShopId, page: Page) -> Result<OrderPage, StoreError> {
