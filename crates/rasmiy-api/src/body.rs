@@ -73,3 +73,6 @@ async fn parse_multipart(headers: &HeaderMap, body: Bytes) -> Result<Vec<Pair>, 
     }
     Ok(pairs)
 }
+
+#[cfg(test)]
+mod tests;
