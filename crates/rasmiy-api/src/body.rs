@@ -7,6 +7,10 @@ use actix_web::HttpRequest;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use actix_web::web::{Bytes, Payload};
 use futures_util::StreamExt;
+use std::time::Duration;
+
+/// How long a body may take to arrive: a client trickling one in holds no more than this.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The request's merged parameters, or why they cannot be read.
 pub async fn read_params(req: &HttpRequest, payload: Payload) -> Result<Params, ParamError> {
@@ -14,10 +18,11 @@ pub async fn read_params(req: &HttpRequest, payload: Payload) -> Result<Params, 
     if declared_length(req.headers()).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(ParamError::TooLarge);
     }
-    let body = match payload.to_bytes_limited(MAX_BODY_BYTES).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return Err(ParamError::Unreadable),
-        Err(_) => return Err(ParamError::TooLarge),
+    let read = actix_web::rt::time::timeout(BODY_TIMEOUT, payload.to_bytes_limited(MAX_BODY_BYTES));
+    let body = match read.await {
+        Ok(Ok(Ok(bytes))) => bytes,
+        Ok(Ok(Err(_))) | Err(_) => return Err(ParamError::Unreadable),
+        Ok(Err(_)) => return Err(ParamError::TooLarge),
     };
     let content_type = req
         .headers()
