@@ -12,6 +12,7 @@ mod config;
 mod demo;
 mod health;
 mod http_util;
+mod pay_page;
 mod server;
 mod worker;
 

@@ -51,6 +51,7 @@ pub async fn serve(
                 .app_data(worker_state.clone())
                 .app_data(admin_token.clone())
                 .app_data(backend_data.clone())
+                .app_data(web::Data::new(crate::pay_page::DemoMode(args.demo)))
                 .wrap_fn(|req, srv| {
                     // One log line per request, with an id (the client's, if it sent a sane
                     // one). Only the path is logged: query strings carry shop keys.
@@ -78,6 +79,7 @@ pub async fn serve(
                 .configure(admin::routes)
                 .configure(rasmiy_api::routes(rasmiy.clone()))
                 .configure(tophamyon_api::routes(tophamyon.clone()))
+                .configure(crate::pay_page::routes)
                 .default_service(web::to(not_found))
         }
     })
