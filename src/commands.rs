@@ -110,6 +110,7 @@ fn patch(a: ShopUpdateArgs) -> Result<ShopPatch, Failure> {
             .as_deref()
             .map(json::callback_url)
             .transpose()?,
+        webhook_secret: None,
     })
 }
 

@@ -240,6 +240,7 @@ impl ShopPatchJson {
             month_status: self.month_status.as_deref().map(month_status).transpose()?,
             card: optional(self.card, card)?,
             callback_url: optional(self.callback_url, callback_url)?,
+            webhook_secret: None,
         })
     }
 }

@@ -19,6 +19,12 @@ pub enum PaymentError {
     NoReceivingCard,
     #[error("amount is above the maximum of {max}")]
     AmountAboveMaximum { max: Money },
+    /// Every payable amount near this amount is held on the shop's card: try another amount or
+    /// wait (at most `wait_minutes`).
+    #[error(
+        "an active payment of {amount} exists; choose another amount or wait {wait_minutes} minutes"
+    )]
+    NoFreePayableAmount { amount: Money, wait_minutes: i64 },
     #[error("no such order")]
     OrderNotFound,
     /// The order's status does not allow the change (already paid, cancelled or expired).
@@ -27,6 +33,11 @@ pub enum PaymentError {
     /// Too many wrong keys from this client for this shop; try again after `retry_after` seconds.
     #[error("too many wrong keys; retry after {retry_after} s")]
     Throttled { retry_after: u64 },
+    #[error("no such payment")]
+    PaymentNotFound,
+    /// The payment was resolved already (matched, refunded or ignored).
+    #[error("payment is {0}, not open")]
+    PaymentNotOpen(crate::PaymentStatus),
     #[error("shop id is taken")]
     ShopIdTaken,
     #[error(transparent)]

@@ -14,9 +14,13 @@ mod ids;
 mod ids_random;
 mod keys;
 mod money;
+pub mod notification;
 mod order;
+pub mod outbox;
 pub mod ports;
 mod service;
+mod settle_service;
+pub mod settlement;
 mod shop;
 mod status;
 mod throttle;
@@ -27,10 +31,16 @@ pub use ids_random::{RANDOM_PART_LEN, RASMIY_CODE_LEN, RandomIds};
 pub use keys::{KeyHash, KeyHasher, WeakSecret};
 pub use money::{AmountError, Money};
 pub use order::{CodeStyle, NewOrder, Order, OrderCodes, OrderPage, OrderView, Page};
+pub use outbox::{Channel, DeliveryAttempt, DeliveryLog, NotifyPolicy, OutboxItem, OutboxStatus};
 pub use ports::{
-    Applied, BalanceLine, Clock, IdGenerator, LedgerEntry, Store, StoreError, SystemClock,
+    Applied, Attached, BalanceLine, Clock, IdGenerator, LedgerEntry, Store, StoreError, SystemClock,
 };
 pub use service::{Credentials, Payments, PaymentsConfig, ShopDraft, VerifyReport};
+pub use settle_service::PullReport;
+pub use settlement::{
+    IncomingPayment, PayablePlan, PaymentRecord, PaymentSource, PaymentStatus, Resolution,
+    Settlement, SourceError, Unmatched,
+};
 pub use shop::{MonthStatus, NewShop, Shop, ShopKind, ShopPatch, ShopStatus};
 pub use status::{OrderStatus, TRANSITIONS, Transition, TransitionRefused};
 pub use throttle::{KeyThrottle, ThrottleConfig};

@@ -67,13 +67,12 @@ impl Order {
     }
 }
 
-/// Everything needed to store a new order.
+/// Everything needed to store a new order (the store picks its payable amount).
 #[derive(Clone, Debug)]
 pub struct NewOrder {
     pub codes: OrderCodes,
     pub shop_id: ShopId,
     pub amount: Money,
-    pub payable_amount: Money,
     pub card: Option<CardNumber>,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,

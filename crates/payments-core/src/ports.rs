@@ -2,8 +2,10 @@
 //! [`Store`] with diesel; an embedder may bring its own clock or ids (tests do).
 
 use crate::{
-    KeyHash, Money, NewOrder, NewShop, Order, OrderCode, OrderCodes, OrderPage, OrderStatus,
-    OrderView, Page, PayToken, Shop, ShopId, ShopKey, ShopPatch, Transition,
+    DeliveryAttempt, DeliveryLog, IncomingPayment, KeyHash, Money, NewOrder, NewShop, NotifyPolicy,
+    Order, OrderCode, OrderCodes, OrderPage, OrderStatus, OrderView, OutboxItem, Page, PayToken,
+    PayablePlan, PaymentRecord, PaymentStatus, Resolution, Settlement, Shop, ShopId, ShopKey,
+    ShopPatch, Transition,
 };
 use time::OffsetDateTime;
 
@@ -30,6 +32,19 @@ pub enum Applied {
     /// The order was no longer in the transition's `from` status; this is the status it has.
     Refused(OrderStatus),
     /// No such order.
+    Missing,
+}
+
+/// What became of an operator's action on a recorded payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attached {
+    /// Done: the payment as it is now (and for an attach, the order it paid).
+    Done(PaymentRecord, Option<Order>),
+    /// The payment is not open any more.
+    PaymentNotOpen(PaymentStatus),
+    /// The order could not take the payment: its status.
+    OrderRefused(OrderStatus),
+    /// No such payment or order.
     Missing,
 }
 
@@ -72,8 +87,14 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the key hash; `false` if there is no such shop.
     fn set_key_hash(&self, id: ShopId, hash: &KeyHash) -> Result<bool, StoreError>;
 
-    /// Stores a new pending order; [`StoreError::Conflict`] if a code is taken.
-    fn insert_order(&self, order: &NewOrder) -> Result<Order, StoreError>;
+    /// Stores a new pending order with the first free payable amount of the plan on its card
+    /// (held until `plan.hold_until`, enforced by the database so racing creates never share
+    /// one). `None` when no step is free; [`StoreError::Conflict`] if a code is taken.
+    fn insert_order(
+        &self,
+        order: &NewOrder,
+        plan: &PayablePlan,
+    ) -> Result<Option<Order>, StoreError>;
     /// Looks an order up by its code or its payment id.
     fn order(&self, code: &OrderCode) -> Result<Option<OrderView>, StoreError>;
     /// Looks an order up by its pay-page token.
@@ -84,15 +105,88 @@ pub trait Store: Send + Sync + 'static {
     /// Performs one row of the transition table on one order: a single conditional update
     /// (`… WHERE status = from`) in a transaction; for [`Transition::Pay`] the shop's balance
     /// and ledger are written in that same transaction, so an order is credited at most once.
+    /// The notifications `policy` asks for go into the outbox in the same transaction.
     fn apply(
         &self,
         order_id: i64,
         transition: Transition,
         at: OffsetDateTime,
+        policy: &NotifyPolicy,
     ) -> Result<Applied, StoreError>;
-    /// Expires up to `limit` pending orders whose `expires_at <= now`, found by index.
-    /// Returns how many it expired.
-    fn expire_due(&self, now: OffsetDateTime, limit: u32) -> Result<u64, StoreError>;
+    /// Expires up to `limit` pending orders whose `expires_at <= now`, found by index, with
+    /// their notifications. Returns how many it expired.
+    fn expire_due(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+        policy: &NotifyPolicy,
+    ) -> Result<u64, StoreError>;
+
+    /// Records an incoming payment and settles it in one transaction: a duplicate reference is
+    /// recorded as a duplicate; otherwise the candidates are found and
+    /// [`decide`](crate::settlement::decide) says whether to pay one (credit, ledger, outbox)
+    /// or keep the payment for review.
+    fn settle(
+        &self,
+        payment: &IncomingPayment,
+        policy: &NotifyPolicy,
+    ) -> Result<Settlement, StoreError>;
+    /// Recorded payments with this status, oldest first.
+    fn payments(&self, status: PaymentStatus, limit: u32)
+    -> Result<Vec<PaymentRecord>, StoreError>;
+    fn payment(&self, id: i64) -> Result<Option<PaymentRecord>, StoreError>;
+    /// The operator attaches an open payment to an order: pays the order (if pending) and marks
+    /// the payment matched, in one transaction.
+    fn attach_payment(
+        &self,
+        payment_id: i64,
+        order_id: i64,
+        at: OffsetDateTime,
+        policy: &NotifyPolicy,
+    ) -> Result<Attached, StoreError>;
+    /// The operator closes an open payment as refunded or ignored, with a note.
+    fn resolve_payment(
+        &self,
+        payment_id: i64,
+        resolution: Resolution,
+        note: &str,
+        at: OffsetDateTime,
+    ) -> Result<Attached, StoreError>;
+
+    /// Claims up to `limit` notifications due at `now` for this process until `lease_until`
+    /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so several servers never send one twice at once.
+    fn claim_outbox(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Logs an attempt; `retry_at` schedules the next one (a failed attempt) or, when `None`,
+    /// closes the notification as sent (`ok`) or failed.
+    fn record_delivery(
+        &self,
+        outbox_id: i64,
+        attempt: &DeliveryAttempt,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError>;
+    /// A shop's most recent delivery attempts, newest first.
+    fn deliveries(&self, shop: ShopId, limit: u32) -> Result<Vec<DeliveryLog>, StoreError>;
+    /// Puts a shop's notification back in the queue now; `false` if there is none with this id.
+    fn redeliver(
+        &self,
+        shop: ShopId,
+        outbox_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Notifications not yet sent.
+    fn outbox_backlog(&self) -> Result<u64, StoreError>;
+
+    /// Paid orders, oldest first, for export.
+    fn paid_orders(
+        &self,
+        shop: Option<ShopId>,
+        since: Option<OffsetDateTime>,
+    ) -> Result<Vec<Order>, StoreError>;
 
     fn ledger(&self, shop: ShopId) -> Result<Vec<LedgerEntry>, StoreError>;
     /// Every shop's balance beside its ledger sum.
@@ -119,4 +213,8 @@ pub trait IdGenerator: Send + Sync + 'static {
     fn order_codes(&self, style: crate::CodeStyle, now: OffsetDateTime) -> OrderCodes;
     fn shop_id(&self) -> ShopId;
     fn shop_key(&self) -> ShopKey;
+    /// A random secret (webhook signing keys): 32 letters and digits, ≈ 190 bits.
+    fn secret(&self) -> String {
+        nanoid::nanoid!(32, &crate::ids_random::ALNUM)
+    }
 }

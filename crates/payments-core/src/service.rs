@@ -7,6 +7,7 @@ use crate::{
     StoreError, SystemClock, Transition, TransitionRefused, throttle::KeyThrottle,
     throttle::ThrottleConfig,
 };
+use crate::{PayablePlan, outbox::NotifyPolicy};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
@@ -21,6 +22,24 @@ pub struct PaymentsConfig {
     pub display_offset: UtcOffset,
     /// Limits on wrong keys per client and shop.
     pub throttle: ThrottleConfig,
+    /// Payable amounts are `amount + k × payable_step` (default 1 tiyin)…
+    pub payable_step: Money,
+    /// …for `k` below `payable_steps` (default 100).
+    pub payable_steps: u32,
+    /// How long after its order's expiry a payable amount stays taken on its card, whatever
+    /// became of the order, so one transfer can only ever match one order (default 10 minutes).
+    pub quarantine: Duration,
+    /// Which notifications status changes write.
+    pub notify: NotifyPolicy,
+}
+
+impl PaymentsConfig {
+    /// The longest a payable amount can stay taken: TTL plus quarantine, in whole minutes
+    /// rounded up (what the "wait" message says).
+    pub fn hold_minutes(&self) -> i64 {
+        let seconds = (self.order_ttl + self.quarantine).whole_seconds();
+        (seconds + 59).div_euclid(60)
+    }
 }
 
 impl Default for PaymentsConfig {
@@ -30,6 +49,10 @@ impl Default for PaymentsConfig {
             max_amount: Money::from_tiyin(100_000_000 * 100),
             display_offset: UtcOffset::from_hms(5, 0, 0).unwrap_or(UtcOffset::UTC),
             throttle: ThrottleConfig::default(),
+            payable_step: Money::from_tiyin(1),
+            payable_steps: 100,
+            quarantine: Duration::minutes(10),
+            notify: NotifyPolicy::default(),
         }
     }
 }
@@ -71,13 +94,13 @@ impl VerifyReport {
     }
 }
 
-struct Inner {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGenerator>,
-    hasher: KeyHasher,
-    throttle: KeyThrottle,
-    config: PaymentsConfig,
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdGenerator>,
+    pub(crate) hasher: KeyHasher,
+    pub(crate) throttle: KeyThrottle,
+    pub(crate) config: PaymentsConfig,
 }
 
 /// The payments domain: cheap to clone, safe to share between threads.
@@ -85,7 +108,7 @@ struct Inner {
 /// Every method is blocking (it calls the store); async callers run it on a blocking pool.
 #[derive(Clone)]
 pub struct Payments {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Payments {
@@ -207,6 +230,13 @@ impl Payments {
             return Err(PaymentError::AmountAboveMaximum { max });
         }
         let now = self.now();
+        let config = &self.inner.config;
+        let expires_at = now + config.order_ttl;
+        let plan = PayablePlan {
+            step: config.payable_step,
+            steps: config.payable_steps,
+            hold_until: expires_at + config.quarantine,
+        };
         // Codes carry ≥ 96 random bits; a collision is retried rather than assumed impossible.
         let mut attempts = 0;
         loop {
@@ -214,13 +244,18 @@ impl Payments {
                 codes: self.inner.ids.order_codes(style, now),
                 shop_id: shop.id,
                 amount,
-                payable_amount: amount,
                 card: shop.card.clone(),
                 created_at: now,
-                expires_at: now + self.inner.config.order_ttl,
+                expires_at,
             };
-            match self.inner.store.insert_order(&order) {
-                Ok(order) => return Ok((order, shop)),
+            match self.inner.store.insert_order(&order, &plan) {
+                Ok(Some(order)) => return Ok((order, shop)),
+                Ok(None) => {
+                    return Err(PaymentError::NoFreePayableAmount {
+                        amount,
+                        wait_minutes: config.hold_minutes(),
+                    });
+                }
                 Err(StoreError::Conflict(_)) if attempts < 3 => attempts += 1,
                 Err(e) => return Err(e.into()),
             }
@@ -267,12 +302,17 @@ impl Payments {
         } else {
             transition
         };
-        let current = match self.inner.store.apply(order.id, wanted, now)? {
-            Applied::Done(order) if wanted == transition => return Ok(order),
-            Applied::Done(order) => order.status,
-            Applied::Refused(current) => current,
-            Applied::Missing => return Err(PaymentError::OrderNotFound),
-        };
+        let current =
+            match self
+                .inner
+                .store
+                .apply(order.id, wanted, now, &self.inner.config.notify)?
+            {
+                Applied::Done(order) if wanted == transition => return Ok(order),
+                Applied::Done(order) => order.status,
+                Applied::Refused(current) => current,
+                Applied::Missing => return Err(PaymentError::OrderNotFound),
+            };
         Err(TransitionRefused {
             current,
             transition,
@@ -285,7 +325,10 @@ impl Payments {
         let now = self.now();
         let mut total = 0;
         loop {
-            let n = self.inner.store.expire_due(now, EXPIRE_BATCH)?;
+            let n = self
+                .inner
+                .store
+                .expire_due(now, EXPIRE_BATCH, &self.inner.config.notify)?;
             total += n;
             if n < u64::from(EXPIRE_BATCH) {
                 return Ok(total);
@@ -318,6 +361,7 @@ impl Payments {
                 month_status: draft.month_status,
                 card: draft.card.clone(),
                 callback_url: draft.callback_url.clone(),
+                webhook_secret: draft.callback_url.as_ref().map(|_| self.inner.ids.secret()),
                 key_hash: self.inner.hasher.hash(&key),
                 created_at: self.now(),
             };

@@ -78,6 +78,8 @@ pub struct Shop {
     /// The card payers send money to.
     pub card: Option<CardNumber>,
     pub callback_url: Option<String>,
+    /// Keys the signatures of webhooks to `callback_url` (made when a callback URL is first set).
+    pub webhook_secret: Option<String>,
     pub balance: Money,
     pub key_hash: KeyHash,
     pub created_at: OffsetDateTime,
@@ -94,6 +96,7 @@ pub struct NewShop {
     pub month_status: MonthStatus,
     pub card: Option<CardNumber>,
     pub callback_url: Option<String>,
+    pub webhook_secret: Option<String>,
     pub key_hash: KeyHash,
     pub created_at: OffsetDateTime,
 }
@@ -108,6 +111,7 @@ pub struct ShopPatch {
     pub month_status: Option<MonthStatus>,
     pub card: Option<Option<CardNumber>>,
     pub callback_url: Option<Option<String>>,
+    pub webhook_secret: Option<Option<String>>,
 }
 
 impl ShopPatch {
@@ -119,6 +123,7 @@ impl ShopPatch {
             && self.month_status.is_none()
             && self.card.is_none()
             && self.callback_url.is_none()
+            && self.webhook_secret.is_none()
     }
 }
 

@@ -8,10 +8,17 @@
 //!
 //! Calls block; async callers run them on a blocking pool. Nothing here knows about HTTP.
 
+#[macro_use]
+mod conn;
 mod connect;
+#[macro_use]
+mod tx;
 mod errors;
 mod models;
+mod models_settlement;
+mod outbox_store;
 mod schema;
+mod settle;
 mod store;
 pub mod testing;
 

@@ -40,6 +40,7 @@ pub(crate) struct ShopRow {
     month_status: String,
     card: Option<String>,
     callback_url: Option<String>,
+    webhook_secret: Option<String>,
     balance: i64,
     key_hash: String,
     created_at: i64,
@@ -58,6 +59,7 @@ impl ShopRow {
             user_id: self.user_id,
             card: card(self.card)?,
             callback_url: self.callback_url,
+            webhook_secret: self.webhook_secret,
             balance: Money::from_tiyin(self.balance),
             key_hash: KeyHash::from_stored(self.key_hash),
             created_at: time(self.created_at)?,
@@ -76,6 +78,7 @@ pub(crate) struct NewShopRow<'a> {
     month_status: &'static str,
     card: Option<&'a str>,
     callback_url: Option<&'a str>,
+    webhook_secret: Option<&'a str>,
     balance: i64,
     key_hash: &'a str,
     created_at: i64,
@@ -92,6 +95,7 @@ impl<'a> NewShopRow<'a> {
             month_status: s.month_status.as_str(),
             card: s.card.as_ref().map(CardNumber::as_str),
             callback_url: s.callback_url.as_deref(),
+            webhook_secret: s.webhook_secret.as_deref(),
             balance: 0,
             key_hash: s.key_hash.as_str(),
             created_at: secs(s.created_at),
@@ -117,6 +121,10 @@ pub(crate) struct OrderRow {
 }
 
 impl OrderRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+
     pub(crate) fn shop_id(&self) -> i64 {
         self.shop_id
     }
@@ -159,21 +167,23 @@ pub(crate) struct NewOrderRow<'a> {
     status: &'static str,
     created_at: i64,
     expires_at: i64,
+    card_last4: Option<&'a str>,
 }
 
 impl<'a> NewOrderRow<'a> {
-    pub(crate) fn new(o: &'a NewOrder) -> Self {
+    pub(crate) fn new(o: &'a NewOrder, payable_amount: i64) -> Self {
         NewOrderRow {
             code: &o.codes.code,
             payment_id: &o.codes.payment_id,
             pay_token: &o.codes.pay_token,
             shop_id: o.shop_id.get(),
             amount: o.amount.tiyin(),
-            payable_amount: o.payable_amount.tiyin(),
+            payable_amount,
             card: o.card.as_ref().map(CardNumber::as_str),
             status: OrderStatus::Pending.as_str(),
             created_at: secs(o.created_at),
             expires_at: secs(o.expires_at),
+            card_last4: o.card.as_ref().map(CardNumber::last4),
         }
     }
 }

@@ -1,71 +1,24 @@
 //! [`DieselStore`]: the [`Store`] port on SQLite or PostgreSQL, one code path for both.
 
+use crate::conn::WriteTx;
 use crate::connect::{self, Backend, PoolOptions, Pools};
-use crate::errors::{from_diesel, from_pool};
-use crate::models::{
-    BalanceRow, LedgerRow, NewLedgerRow, NewOrderRow, NewShopRow, OrderRow, ShopRow, secs,
-};
-use crate::schema::{ledger, orders, shops};
+use crate::errors::from_diesel;
+use crate::models::{BalanceRow, LedgerRow, NewOrderRow, NewShopRow, OrderRow, ShopRow, secs};
+use crate::models_settlement::NewOutboxRow;
+use crate::schema::{ledger, orders, outbox, payable_holds, shops};
 use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use payments_core::{
-    Applied, BalanceLine, CardNumber, KeyHash, LedgerEntry, Money, NewOrder, NewShop, Order,
-    OrderCode, OrderPage, OrderStatus, OrderView, Page, PayToken, Shop, ShopId, ShopPatch, Store,
-    StoreError, Transition,
+    Applied, Attached, BalanceLine, CardNumber, DeliveryAttempt, DeliveryLog, IncomingPayment,
+    KeyHash, LedgerEntry, Money, NewOrder, NewShop, NotifyPolicy, Order, OrderCode, OrderPage,
+    OrderStatus, OrderView, OutboxItem, Page, PayToken, PayablePlan, PaymentRecord, PaymentStatus,
+    Resolution, Settlement, Shop, ShopId, ShopPatch, Store, StoreError, Transition,
 };
 use time::OffsetDateTime;
 
-/// Write transactions. On SQLite they take the write lock up front (`BEGIN IMMEDIATE`): a
-/// deferred transaction that reads and then writes can fail with `SQLITE_BUSY` instead of
-/// waiting its turn.
-trait WriteTx: Connection {
-    fn write_tx<T, F>(&mut self, f: F) -> Result<T, diesel::result::Error>
-    where
-        F: FnOnce(&mut Self) -> Result<T, diesel::result::Error>;
-}
-
-impl WriteTx for SqliteConnection {
-    fn write_tx<T, F>(&mut self, f: F) -> Result<T, diesel::result::Error>
-    where
-        F: FnOnce(&mut Self) -> Result<T, diesel::result::Error>,
-    {
-        self.immediate_transaction(f)
-    }
-}
-
-impl WriteTx for PgConnection {
-    fn write_tx<T, F>(&mut self, f: F) -> Result<T, diesel::result::Error>
-    where
-        F: FnOnce(&mut Self) -> Result<T, diesel::result::Error>,
-    {
-        self.transaction(f)
-    }
-}
-
-/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is open. The
-/// body is written once and type-checked for each backend.
-macro_rules! with_conn {
-    ($self:ident, |$conn:ident| $body:expr) => {
-        match &$self.pools {
-            Pools::Sqlite(pool) => {
-                let mut pooled = pool.get().map_err(from_pool)?;
-                let $conn: &mut SqliteConnection = &mut pooled;
-                $body
-            }
-            Pools::Postgres(pool) => {
-                let mut pooled = pool.get().map_err(from_pool)?;
-                let $conn: &mut PgConnection = &mut pooled;
-                $body
-            }
-        }
-    };
-}
-
 /// Shops, orders and the ledger in a relational database.
 pub struct DieselStore {
-    pools: Pools,
+    pub(crate) pools: Pools,
     backend: Backend,
 }
 
@@ -75,10 +28,6 @@ impl std::fmt::Debug for DieselStore {
             .field("backend", &self.backend)
             .finish_non_exhaustive()
     }
-}
-
-fn status_str(s: OrderStatus) -> &'static str {
-    s.as_str()
 }
 
 impl DieselStore {
@@ -157,6 +106,7 @@ impl Store for DieselStore {
             month_status: Option<&'static str>,
             card: Option<Option<&'a str>>,
             callback_url: Option<Option<&'a str>>,
+            webhook_secret: Option<Option<&'a str>>,
         }
         let changes = Changes {
             name: patch.name.as_deref(),
@@ -169,6 +119,7 @@ impl Store for DieselStore {
                 .as_ref()
                 .map(|c| c.as_ref().map(CardNumber::as_str)),
             callback_url: patch.callback_url.as_ref().map(|u| u.as_deref()),
+            webhook_secret: patch.webhook_secret.as_ref().map(|w| w.as_deref()),
         };
         if patch.is_empty() {
             return self.shop(id);
@@ -195,15 +146,75 @@ impl Store for DieselStore {
         })
     }
 
-    fn insert_order(&self, order: &NewOrder) -> Result<Order, StoreError> {
-        let row = NewOrderRow::new(order);
+    fn insert_order(
+        &self,
+        order: &NewOrder,
+        plan: &PayablePlan,
+    ) -> Result<Option<Order>, StoreError> {
+        let now = secs(order.created_at);
+        let hold_until = secs(plan.hold_until);
+        let amount = order.amount.tiyin();
+        let step = plan.step.tiyin().max(1);
+        let candidates: Vec<i64> = (0..i64::from(plan.steps.max(1)))
+            .filter_map(|k| k.checked_mul(step)?.checked_add(amount))
+            .collect();
+        let Some(card) = order.card.as_ref().map(|c| c.as_str().to_owned()) else {
+            // No card, nothing to match on: the payable amount is the amount.
+            let row = NewOrderRow::new(order, amount);
+            return with_conn!(self, |conn| {
+                diesel::insert_into(orders::table)
+                    .values(&row)
+                    .returning(OrderRow::as_returning())
+                    .get_result(conn)
+                    .map_err(from_diesel)?
+                    .into_order()
+                    .map(Some)
+            });
+        };
         with_conn!(self, |conn| {
-            diesel::insert_into(orders::table)
-                .values(&row)
-                .returning(OrderRow::as_returning())
-                .get_result(conn)
+            let outcome = conn.write_tx(|c| {
+                let taken: Vec<i64> = payable_holds::table
+                    .filter(payable_holds::card.eq(&card))
+                    .filter(payable_holds::payable_amount.eq_any(&candidates))
+                    .filter(payable_holds::hold_until.gt(now))
+                    .select(payable_holds::payable_amount)
+                    .load(c)?;
+                for &payable in candidates.iter().filter(|p| !taken.contains(p)) {
+                    // A savepoint per try: losing a race for a hold undoes only this try.
+                    let attempt = c.transaction(|c| {
+                        diesel::delete(
+                            payable_holds::table
+                                .filter(payable_holds::card.eq(&card))
+                                .filter(payable_holds::payable_amount.eq(payable))
+                                .filter(payable_holds::hold_until.le(now)),
+                        )
+                        .execute(c)?;
+                        let row: OrderRow = diesel::insert_into(orders::table)
+                            .values(NewOrderRow::new(order, payable))
+                            .returning(OrderRow::as_returning())
+                            .get_result(c)?;
+                        diesel::insert_into(payable_holds::table)
+                            .values((
+                                payable_holds::card.eq(&card),
+                                payable_holds::payable_amount.eq(payable),
+                                payable_holds::hold_until.eq(hold_until),
+                                payable_holds::order_id.eq(row.id()),
+                            ))
+                            .execute(c)?;
+                        Ok(row)
+                    });
+                    match attempt {
+                        Ok(row) => return Ok(Some(row)),
+                        Err(e) if is_hold_conflict(&e) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(None)
+            });
+            outcome
                 .map_err(from_diesel)?
-                .into_order()
+                .map(OrderRow::into_order)
+                .transpose()
         })
     }
 
@@ -284,45 +295,12 @@ impl Store for DieselStore {
         order_id: i64,
         transition: Transition,
         at: OffsetDateTime,
+        policy: &NotifyPolicy,
     ) -> Result<Applied, StoreError> {
-        let (from, to) = (status_str(transition.from()), status_str(transition.to()));
         let at = secs(at);
         with_conn!(self, |conn| {
-            let outcome = conn.write_tx(|c| {
-                // The one conditional update: of racing transitions, exactly one matches.
-                let won: Option<OrderRow> = diesel::update(
-                    orders::table
-                        .filter(orders::id.eq(order_id))
-                        .filter(orders::status.eq(from)),
-                )
-                .set((orders::status.eq(to), orders::finished_at.eq(Some(at))))
-                .returning(OrderRow::as_returning())
-                .get_result(c)
-                .optional()?;
-                let Some(row) = won else {
-                    let current: Option<String> = orders::table
-                        .find(order_id)
-                        .select(orders::status)
-                        .first(c)
-                        .optional()?;
-                    return Ok(Err(current));
-                };
-                if transition == Transition::Pay {
-                    let (shop_id, amount) = (row.shop_id(), row.amount());
-                    diesel::update(shops::table.find(shop_id))
-                        .set(shops::balance.eq(shops::balance + amount))
-                        .execute(c)?;
-                    diesel::insert_into(ledger::table)
-                        .values(NewLedgerRow {
-                            shop_id,
-                            order_id,
-                            amount,
-                            created_at: at,
-                        })
-                        .execute(c)?;
-                }
-                Ok(Ok(row))
-            });
+            let outcome =
+                conn.write_tx(|c| Ok(transition_in_tx!(c, order_id, transition, at, policy)));
             match outcome.map_err(from_diesel)? {
                 Ok(row) => Ok(Applied::Done(row.into_order()?)),
                 Err(None) => Ok(Applied::Missing),
@@ -335,10 +313,15 @@ impl Store for DieselStore {
         })
     }
 
-    fn expire_due(&self, now: OffsetDateTime, limit: u32) -> Result<u64, StoreError> {
+    fn expire_due(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+        policy: &NotifyPolicy,
+    ) -> Result<u64, StoreError> {
         let (pending, expired) = (
-            status_str(Transition::Expire.from()),
-            status_str(Transition::Expire.to()),
+            Transition::Expire.from().as_str(),
+            Transition::Expire.to().as_str(),
         );
         let now = secs(now);
         with_conn!(self, |conn| {
@@ -354,7 +337,7 @@ impl Store for DieselStore {
                 if due.is_empty() {
                     return Ok(0);
                 }
-                diesel::update(
+                let done: Vec<(i64, i64)> = diesel::update(
                     orders::table
                         .filter(orders::id.eq_any(&due))
                         .filter(orders::status.eq(pending)),
@@ -363,9 +346,36 @@ impl Store for DieselStore {
                     orders::status.eq(expired),
                     orders::finished_at.eq(Some(now)),
                 ))
-                .execute(c)
+                .returning((orders::id, orders::shop_id))
+                .get_results(c)?;
+                let mut shop_ids: Vec<i64> = done.iter().map(|(_, s)| *s).collect();
+                shop_ids.sort_unstable();
+                shop_ids.dedup();
+                let owners: Vec<(i64, Option<String>, i64)> = shops::table
+                    .filter(shops::id.eq_any(&shop_ids))
+                    .select((shops::id, shops::callback_url, shops::user_id))
+                    .load(c)?;
+                for (order_id, shop_id) in &done {
+                    if let Some((_, callback, owner)) =
+                        owners.iter().find(|(id, _, _)| id == shop_id)
+                    {
+                        for ch in
+                            policy.channels(OrderStatus::Expired, callback.is_some(), *owner > 0)
+                        {
+                            diesel::insert_into(outbox::table)
+                                .values(NewOutboxRow::new(
+                                    ch,
+                                    OrderStatus::Expired,
+                                    *order_id,
+                                    *shop_id,
+                                    now,
+                                ))
+                                .execute(c)?;
+                        }
+                    }
+                }
+                Ok(done.len() as u64)
             })
-            .map(|n| n as u64)
             .map_err(from_diesel)
         })
     }
@@ -403,5 +413,123 @@ impl Store for DieselStore {
                 })
                 .collect()
         })
+    }
+
+    fn settle(
+        &self,
+        payment: &IncomingPayment,
+        policy: &NotifyPolicy,
+    ) -> Result<Settlement, StoreError> {
+        self.settle_payment(payment, policy)
+    }
+
+    fn payments(
+        &self,
+        status: PaymentStatus,
+        limit: u32,
+    ) -> Result<Vec<PaymentRecord>, StoreError> {
+        self.payments_with(status, limit)
+    }
+
+    fn payment(&self, id: i64) -> Result<Option<PaymentRecord>, StoreError> {
+        self.payment_by_id(id)
+    }
+
+    fn attach_payment(
+        &self,
+        payment_id: i64,
+        order_id: i64,
+        at: OffsetDateTime,
+        policy: &NotifyPolicy,
+    ) -> Result<Attached, StoreError> {
+        self.attach(payment_id, order_id, at, policy)
+    }
+
+    fn resolve_payment(
+        &self,
+        payment_id: i64,
+        resolution: Resolution,
+        note: &str,
+        at: OffsetDateTime,
+    ) -> Result<Attached, StoreError> {
+        self.resolve(payment_id, resolution, note, at)
+    }
+
+    fn claim_outbox(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        self.claim(now, lease_until, limit)
+    }
+
+    fn record_delivery(
+        &self,
+        outbox_id: i64,
+        attempt: &DeliveryAttempt,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.record_attempt(outbox_id, attempt, retry_at)
+    }
+
+    fn deliveries(&self, shop: ShopId, limit: u32) -> Result<Vec<DeliveryLog>, StoreError> {
+        self.delivery_log(shop, limit)
+    }
+
+    fn redeliver(
+        &self,
+        shop: ShopId,
+        outbox_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.requeue(shop, outbox_id, now)
+    }
+
+    fn outbox_backlog(&self) -> Result<u64, StoreError> {
+        self.backlog()
+    }
+
+    fn paid_orders(
+        &self,
+        shop: Option<ShopId>,
+        since: Option<OffsetDateTime>,
+    ) -> Result<Vec<Order>, StoreError> {
+        let (shop, since) = (shop.map(ShopId::get), since.map(secs));
+        with_conn!(self, |conn| {
+            let mut query = orders::table
+                .filter(orders::status.eq(OrderStatus::Paid.as_str()))
+                .select(OrderRow::as_select())
+                .order((orders::finished_at, orders::id))
+                .into_boxed();
+            if let Some(shop) = shop {
+                query = query.filter(orders::shop_id.eq(shop));
+            }
+            if let Some(since) = since {
+                query = query.filter(orders::finished_at.ge(since));
+            }
+            query
+                .load(conn)
+                .map_err(from_diesel)?
+                .into_iter()
+                .map(OrderRow::into_order)
+                .collect()
+        })
+    }
+}
+
+/// Did this error come from losing a payable-amount hold to another order?
+fn is_hold_conflict(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) => {
+            info.message().contains("payable_holds")
+                || info
+                    .constraint_name()
+                    .is_some_and(|n| n.contains("payable_holds"))
+        }
+        _ => false,
     }
 }

@@ -36,6 +36,11 @@ pub enum ApiError {
     AmountTooLarge {
         max: Money,
     },
+    /// Every payable amount near this one is taken on the shop's card for now.
+    AmountBusy {
+        amount: Money,
+        wait_minutes: i64,
+    },
     OrderMissing,
     OrderNotFound,
     AlreadyCancelled,
@@ -55,7 +60,8 @@ const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 
 impl ApiError {
     /// Every error code this dialect answers, for the documentation check.
-    pub const CODES: [&'static str; 18] = [
+    pub const CODES: [&'static str; 19] = [
+        "amount_busy",
         "credentials_missing",
         "invalid_credentials",
         "shop_not_active",
@@ -86,6 +92,7 @@ impl ApiError {
             ApiError::NoReceivingCard => "no_receiving_card",
             ApiError::InvalidAmount => "invalid_amount",
             ApiError::AmountTooLarge { .. } => "amount_too_large",
+            ApiError::AmountBusy { .. } => "amount_busy",
             ApiError::OrderMissing => "order_missing",
             ApiError::OrderNotFound => "order_not_found",
             ApiError::AlreadyCancelled => "order_already_cancelled",
@@ -119,6 +126,12 @@ impl ApiError {
             ApiError::UnknownMethod => "Noma'lum method! Mavjudlari: create, check, cancel.",
             ApiError::MethodNotAllowed => "Faqat GET va POST so'rovlari qabul qilinadi!",
             ApiError::BadRequest(e) => return Cow::Owned(bad_request_message(*e)),
+            ApiError::AmountBusy { amount, wait_minutes } => {
+                // The original service's words.
+                return Cow::Owned(format!(
+                    "{amount} so'm miqdorida faol to'lov mavjud. Boshqa miqdor kiriting yoki {wait_minutes} daqiqa kuting."
+                ));
+            }
             ApiError::Throttled { retry_after } => {
                 return Cow::Owned(format!(
                     "Juda ko'p noto'g'ri urinish! {retry_after} soniyadan keyin qayta urinib ko'ring."
@@ -154,6 +167,9 @@ impl ApiError {
             PaymentError::FeeUnpaid => ApiError::FeeUnpaid,
             PaymentError::NoReceivingCard => ApiError::NoReceivingCard,
             PaymentError::AmountAboveMaximum { max } => ApiError::AmountTooLarge { max },
+            PaymentError::NoFreePayableAmount { amount, wait_minutes } => {
+                ApiError::AmountBusy { amount, wait_minutes }
+            }
             PaymentError::OrderNotFound => ApiError::OrderNotFound,
             PaymentError::Refused(refused) => match refused.current {
                 OrderStatus::Paid => ApiError::AlreadyPaid,
@@ -168,8 +184,10 @@ impl ApiError {
                 tracing::warn!(%detail, "storage unavailable");
                 ApiError::Unavailable
             }
-            PaymentError::ShopIdTaken => {
-                tracing::error!("shop id conflict answered to a RasmiyPay call");
+            other @ (PaymentError::ShopIdTaken
+            | PaymentError::PaymentNotFound
+            | PaymentError::PaymentNotOpen(_)) => {
+                tracing::error!(error = %other, "an administrative error reached a RasmiyPay call");
                 ApiError::Internal
             }
             PaymentError::Store(e) => {

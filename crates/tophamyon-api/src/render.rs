@@ -151,6 +151,7 @@ mod tests {
             month_status: MonthStatus::Paid,
             card: CardNumber::parse("8600123456786224").ok(),
             callback_url: None,
+            webhook_secret: None,
             balance: Money::from_tiyin(5_000_000),
             key_hash: KeyHash::from_stored(String::new()),
             created_at: datetime!(2024-01-01 00:00 UTC),

@@ -1,0 +1,194 @@
+//! Notifications through an outbox: rows written in the same transaction as the status change
+//! they announce, sent afterwards with retries. A crash between commit and send loses nothing;
+//! a receiver that is down gets them later. Delivery is at least once: receivers dedupe by
+//! (order, event).
+
+use crate::{Order, OrderStatus, Shop};
+use time::{Duration, OffsetDateTime};
+
+/// Where a notification goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A signed JSON POST to the shop's callback URL, on every status change.
+    Webhook,
+    /// A message to the shop owner's Telegram user id.
+    Telegram,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Webhook => "webhook",
+            Channel::Telegram => "telegram",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        [Channel::Webhook, Channel::Telegram]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
+}
+
+/// Which events write which notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotifyPolicy {
+    /// A Telegram message to the owner when an order is paid (when a bot is configured).
+    pub telegram_paid: bool,
+    /// Also when an order expires (`KASSA_NOTIFY_EXPIRED=1`).
+    pub telegram_expired: bool,
+}
+
+impl Default for NotifyPolicy {
+    fn default() -> Self {
+        NotifyPolicy {
+            telegram_paid: true,
+            telegram_expired: false,
+        }
+    }
+}
+
+impl NotifyPolicy {
+    /// The channels an event on this shop's order goes to.
+    pub fn channels(
+        &self,
+        event: OrderStatus,
+        has_callback: bool,
+        has_owner: bool,
+    ) -> Vec<Channel> {
+        let mut out = Vec::new();
+        if has_callback && event.is_final() {
+            out.push(Channel::Webhook);
+        }
+        let telegram = match event {
+            OrderStatus::Paid => self.telegram_paid,
+            OrderStatus::Expired => self.telegram_expired,
+            _ => false,
+        };
+        if telegram && has_owner {
+            out.push(Channel::Telegram);
+        }
+        out
+    }
+}
+
+/// Where an outbox row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    /// Every retry failed; an operator may redeliver it.
+    Failed,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OutboxStatus> {
+        [
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A notification claimed for sending, with what is needed to write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub channel: Channel,
+    /// The status the order reached.
+    pub event: OrderStatus,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    pub order: Order,
+    pub shop: Shop,
+}
+
+/// The outcome of one attempt to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    pub at: OffsetDateTime,
+    pub ok: bool,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// One line of a shop's delivery log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryLog {
+    pub outbox_id: i64,
+    pub channel: Channel,
+    pub event: OrderStatus,
+    pub order_code: String,
+    pub outbox_status: OutboxStatus,
+    pub attempt: u32,
+    pub at: OffsetDateTime,
+    pub ok: bool,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// Waits between attempts: 10 s, 1 min, 5 min, 30 min, 2 h, then every 6 h; after 10 attempts
+/// (about a day) the notification is marked failed for manual redelivery.
+pub const RETRY_SCHEDULE: [i64; 9] = [10, 60, 300, 1800, 7200, 21600, 21600, 21600, 21600];
+
+/// When to try again after `attempts` failed attempts, or `None` to give up.
+pub fn next_attempt(attempts: u32, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    let index = usize::try_from(attempts).ok()?.checked_sub(1)?;
+    RETRY_SCHEDULE
+        .get(index)
+        .map(|s| now + Duration::seconds(*s))
+}
+
+/// How long a claimed notification is reserved for the process sending it; after that another
+/// process may take it (the sender died).
+pub const CLAIM_LEASE: Duration = Duration::seconds(60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_then_give_up() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(next_attempt(1, now), Some(now + Duration::seconds(10)));
+        assert_eq!(next_attempt(2, now), Some(now + Duration::minutes(1)));
+        assert_eq!(next_attempt(6, now), Some(now + Duration::hours(6)));
+        assert_eq!(next_attempt(9, now), Some(now + Duration::hours(6)));
+        assert_eq!(next_attempt(10, now), None);
+        assert_eq!(next_attempt(0, now), None);
+    }
+
+    #[test]
+    fn channels_follow_the_policy() {
+        let p = NotifyPolicy::default();
+        assert_eq!(
+            p.channels(OrderStatus::Paid, true, true),
+            vec![Channel::Webhook, Channel::Telegram]
+        );
+        assert_eq!(
+            p.channels(OrderStatus::Expired, true, true),
+            vec![Channel::Webhook]
+        );
+        assert_eq!(p.channels(OrderStatus::Cancelled, false, true), vec![]);
+        let all = NotifyPolicy {
+            telegram_expired: true,
+            ..p
+        };
+        assert_eq!(
+            all.channels(OrderStatus::Expired, false, true),
+            vec![Channel::Telegram]
+        );
+        assert_eq!(p.channels(OrderStatus::Paid, false, false), vec![]);
+    }
+}

@@ -1,0 +1,73 @@
+//! Statements that run inside a caller's transaction, shared by every path that changes an
+//! order's status (the API, the operator, settlement, expiry).
+
+/// Performs one row of the transition table on one order inside the current transaction: the
+/// conditional update, then for *pay* the credit and the ledger row, then the outbox rows the
+/// policy asks for. Evaluates to `Ok(row)` when it won, `Err(current status)` when it did not;
+/// diesel errors propagate with `?`.
+macro_rules! transition_in_tx {
+    ($c:ident, $order_id:expr, $transition:expr, $at:expr, $policy:expr) => {{
+        use $crate::schema::{ledger, orders, outbox, shops};
+        let transition: payments_core::Transition = $transition;
+        let (order_id, at): (i64, i64) = ($order_id, $at);
+        let won: Option<$crate::models::OrderRow> = diesel::update(
+            orders::table
+                .filter(orders::id.eq(order_id))
+                .filter(orders::status.eq(transition.from().as_str())),
+        )
+        .set((
+            orders::status.eq(transition.to().as_str()),
+            orders::finished_at.eq(Some(at)),
+        ))
+        .returning($crate::models::OrderRow::as_returning())
+        .get_result($c)
+        .optional()?;
+        match won {
+            None => {
+                let current: Option<String> = orders::table
+                    .find(order_id)
+                    .select(orders::status)
+                    .first($c)
+                    .optional()?;
+                Err(current)
+            }
+            Some(row) => {
+                let (shop_id, amount) = (row.shop_id(), row.amount());
+                if transition == payments_core::Transition::Pay {
+                    diesel::update(shops::table.find(shop_id))
+                        .set(shops::balance.eq(shops::balance + amount))
+                        .execute($c)?;
+                    diesel::insert_into(ledger::table)
+                        .values($crate::models::NewLedgerRow {
+                            shop_id,
+                            order_id,
+                            amount,
+                            created_at: at,
+                        })
+                        .execute($c)?;
+                }
+                let (callback, owner): (Option<String>, i64) = shops::table
+                    .find(shop_id)
+                    .select((shops::callback_url, shops::user_id))
+                    .first($c)?;
+                let rows: Vec<$crate::models_settlement::NewOutboxRow> = $policy
+                    .channels(transition.to(), callback.is_some(), owner > 0)
+                    .into_iter()
+                    .map(|ch| {
+                        $crate::models_settlement::NewOutboxRow::new(
+                            ch,
+                            transition.to(),
+                            order_id,
+                            shop_id,
+                            at,
+                        )
+                    })
+                    .collect();
+                for r in &rows {
+                    diesel::insert_into(outbox::table).values(r).execute($c)?;
+                }
+                Ok(row)
+            }
+        }
+    }};
+}
