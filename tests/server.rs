@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 fn create_tophamyon(server: &Server, shop: &str, key: &str, amount: &str) -> Value {
-    let r = server.get(&format!("/api/create_payment?shop_id={shop}&shop_key={key}&amount={amount}"));
+    let r = server.get(&format!(
+        "/api/create_payment?shop_id={shop}&shop_key={key}&amount={amount}"
+    ));
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
     assert_eq!(v["success"], true, "{}", r.body);
@@ -51,7 +53,12 @@ fn admin_api_requires_the_bearer_token() {
         let none = server.request(method, path, &[], None);
         assert_eq!(none.status, 401, "{method} {path}: {}", none.body);
         assert_eq!(none.header("www-authenticate"), Some("Bearer"));
-        let wrong = server.request(method, path, &[("Authorization", "Bearer not-the-token")], None);
+        let wrong = server.request(
+            method,
+            path,
+            &[("Authorization", "Bearer not-the-token")],
+            None,
+        );
         assert_eq!(wrong.status, 403, "{method} {path}");
         assert_eq!(wrong.json()["code"], "forbidden");
     }
@@ -63,7 +70,12 @@ fn admin_api_requires_the_bearer_token() {
 #[test]
 fn admin_api_is_off_without_a_token() {
     let server = Server::start(Db::Sqlite, &["--demo"], &[("KASSA_ADMIN_TOKEN", "")]);
-    let r = server.request("GET", "/admin/verify", &[("Authorization", "Bearer ")], None);
+    let r = server.request(
+        "GET",
+        "/admin/verify",
+        &[("Authorization", "Bearer ")],
+        None,
+    );
     assert_eq!(r.status, 404, "{}", r.body);
     assert_eq!(r.json()["code"], "admin_disabled");
 }
@@ -78,9 +90,14 @@ fn demo_shops_are_the_documents_shops() {
     assert_eq!(s["status"], "confirm");
     assert_eq!(s["month_status"], "To\u{2bb}landi");
     assert!(s["card"].as_str().is_some_and(|c| c.len() == 16));
-    assert!(s.get("shop_key").is_none(), "keys are shown only at creation");
+    assert!(
+        s.get("shop_key").is_none(),
+        "keys are shown only at creation"
+    );
     for (id, name) in [("101", "Test Do'kon 1"), ("102", "Test Do'kon 2")] {
-        let s = server.admin("GET", &format!("/admin/shops/{id}"), None).json();
+        let s = server
+            .admin("GET", &format!("/admin/shops/{id}"), None)
+            .json();
         assert_eq!(s["name"], name);
         assert_eq!(s["kind"], "api");
     }
@@ -100,13 +117,18 @@ fn admin_creates_updates_and_rotates_shops() {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let shop = r.json();
-    let (id, key) = (shop["shop_id"].as_str().expect("id").to_owned(), shop["shop_key"].as_str().expect("key").to_owned());
+    let (id, key) = (
+        shop["shop_id"].as_str().expect("id").to_owned(),
+        shop["shop_key"].as_str().expect("key").to_owned(),
+    );
     assert_eq!(shop["status"], "pending");
     assert_eq!(shop["card"], "8600123456789012");
     assert!(key.len() >= 10);
 
     // Pending and unpaid: no payments yet.
-    let refused = server.get(&format!("/api/create_payment?shop_id={id}&shop_key={key}&amount=1000"));
+    let refused = server.get(&format!(
+        "/api/create_payment?shop_id={id}&shop_key={key}&amount=1000"
+    ));
     assert_eq!(refused.json()["success"], false);
 
     let r = server.admin(
@@ -118,19 +140,42 @@ fn admin_creates_updates_and_rotates_shops() {
     assert_eq!(r.json()["callback_url"], "https://shop.example/hook");
     create_tophamyon(&server, &id, &key, "1000");
 
-    let cleared = server.admin("PATCH", &format!("/admin/shops/{id}"), Some(json!({"callback_url": null})));
+    let cleared = server.admin(
+        "PATCH",
+        &format!("/admin/shops/{id}"),
+        Some(json!({"callback_url": null})),
+    );
     assert_eq!(cleared.json()["callback_url"], Value::Null);
 
-    let bad = server.admin("PATCH", &format!("/admin/shops/{id}"), Some(json!({"status": "maybe"})));
+    let bad = server.admin(
+        "PATCH",
+        &format!("/admin/shops/{id}"),
+        Some(json!({"status": "maybe"})),
+    );
     assert_eq!(bad.status, 400);
-    let unknown_field = server.admin("PATCH", &format!("/admin/shops/{id}"), Some(json!({"balance": "1000000"})));
+    let unknown_field = server.admin(
+        "PATCH",
+        &format!("/admin/shops/{id}"),
+        Some(json!({"balance": "1000000"})),
+    );
     assert_eq!(unknown_field.status, 400, "balance cannot be set by hand");
-    let junk = server.request("POST", "/admin/shops", &[("Authorization", &format!("Bearer {}", server.admin_token))], Some(b"{nope"));
+    let junk = server.request(
+        "POST",
+        "/admin/shops",
+        &[("Authorization", &format!("Bearer {}", server.admin_token))],
+        Some(b"{nope"),
+    );
     assert_eq!(junk.status, 400);
-    let taken = server.admin("POST", "/admin/shops", Some(json!({"name": "dup", "shop_id": "101"})));
+    let taken = server.admin(
+        "POST",
+        "/admin/shops",
+        Some(json!({"name": "dup", "shop_id": "101"})),
+    );
     assert_eq!(taken.status, 409);
 
-    let rotated = server.admin("POST", &format!("/admin/shops/{id}/rotate-key"), None).json();
+    let rotated = server
+        .admin("POST", &format!("/admin/shops/{id}/rotate-key"), None)
+        .json();
     let new_key = rotated["shop_key"].as_str().expect("new key");
     assert_ne!(new_key, key);
     let old = server.get(&format!("/api/check_shop?shop_id={id}&shop_key={key}"));
@@ -158,13 +203,21 @@ fn confirm_twice_credits_once(server: &Server) {
     assert_eq!(balance(server, "101"), "25000.50");
     let cancelled = create_tophamyon(server, "101", "test_key_123", "1000");
     let code = cancelled["order_id"].as_str().expect("code");
-    assert_eq!(server.get(&format!("/api?method=cancel&order={code}")).json()["status"], "success");
+    assert_eq!(
+        server
+            .get(&format!("/api?method=cancel&order={code}"))
+            .json()["status"],
+        "success"
+    );
     let late = server.confirm(code);
     assert_eq!(late.status, 409);
     assert_eq!(late.json()["status"], "cancelled");
     assert_eq!(server.confirm("ORD_1_unknown").status, 404);
     assert_eq!(server.confirm("not-a-code!").status, 400);
-    assert_eq!(server.admin("GET", "/admin/verify", None).json()["ok"], true);
+    assert_eq!(
+        server.admin("GET", "/admin/verify", None).json()["ok"],
+        true
+    );
 }
 
 #[test]
@@ -189,9 +242,16 @@ fn kill_9_keeps_the_balance(mut server: Server) {
     server.kill_9();
     server.restart();
     assert_eq!(balance(&server, "102"), "7000");
-    assert_eq!(server.confirm(&code).status, 409, "no second credit after restart");
+    assert_eq!(
+        server.confirm(&code).status,
+        409,
+        "no second credit after restart"
+    );
     // Keys hash with the same secret after the restart; the pending order survived.
-    let check = server.get(&format!("/api/check_payment?order_id={}", pending["order_id"].as_str().expect("id")));
+    let check = server.get(&format!(
+        "/api/check_payment?order_id={}",
+        pending["order_id"].as_str().expect("id")
+    ));
     assert_eq!(check.json()["status"], "pending", "{}", check.body);
     create_tophamyon(&server, "102", "test_key_456", "1000");
     let (code, out, _) = server.cli(&["verify"]);
@@ -218,12 +278,17 @@ fn the_worker_expires_overdue_orders() {
     assert_eq!(order["expires_in"], 1);
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let stored = server.admin("GET", &format!("/admin/orders/{code}"), None).json();
+        let stored = server
+            .admin("GET", &format!("/admin/orders/{code}"), None)
+            .json();
         if stored["status"] == "expired" {
             assert!(stored["finished_at"].is_string());
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "not expired by the worker: {stored}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not expired by the worker: {stored}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(server.confirm(code).status, 409);
@@ -233,7 +298,17 @@ fn the_worker_expires_overdue_orders() {
 fn the_cli_manages_shops_orders_and_verifies() {
     let server = Server::demo();
     let (code, out, err) = server.cli(&[
-        "shop", "add", "--name", "CLI do'kon", "--kind", "page", "--status", "confirm", "--month-status", "paid", "--card",
+        "shop",
+        "add",
+        "--name",
+        "CLI do'kon",
+        "--kind",
+        "page",
+        "--status",
+        "confirm",
+        "--month-status",
+        "paid",
+        "--card",
         "8600000011112222",
     ]);
     assert_eq!(code, 0, "{err}");
@@ -243,10 +318,18 @@ fn the_cli_manages_shops_orders_and_verifies() {
     assert_eq!(shop["month_status"], "To\u{2bb}landi");
 
     let order = create_tophamyon(&server, id, key, "1500");
-    let (code, out, err) = server.cli(&["order", "confirm", order["order_id"].as_str().expect("code")]);
+    let (code, out, err) = server.cli(&[
+        "order",
+        "confirm",
+        order["order_id"].as_str().expect("code"),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"paid\""));
-    let (code, _, err) = server.cli(&["order", "confirm", order["order_id"].as_str().expect("code")]);
+    let (code, _, err) = server.cli(&[
+        "order",
+        "confirm",
+        order["order_id"].as_str().expect("code"),
+    ]);
     assert_eq!(code, 2, "already paid is refused: {err}");
     assert!(err.contains("paid"), "{err}");
 
@@ -256,7 +339,10 @@ fn the_cli_manages_shops_orders_and_verifies() {
     assert!(!out.contains("shop_key"));
     let (code, out, _) = server.cli(&["shop", "update", id, "--status", "blocked", "--card", ""]);
     assert_eq!(code, 0);
-    assert!(out.contains("\"blocked\"") && out.contains("\"card\": null"), "{out}");
+    assert!(
+        out.contains("\"blocked\"") && out.contains("\"card\": null"),
+        "{out}"
+    );
     let (code, out, _) = server.cli(&["shop", "rotate-key", id]);
     assert_eq!(code, 0);
     assert!(!out.contains(key));
@@ -271,13 +357,23 @@ fn the_cli_manages_shops_orders_and_verifies() {
 fn verify_fails_when_a_balance_is_tampered_with() {
     let server = Server::demo();
     let order = create_tophamyon(&server, "101", "test_key_123", "1000");
-    assert_eq!(server.confirm(order["order_id"].as_str().expect("code")).status, 200);
+    assert_eq!(
+        server
+            .confirm(order["order_id"].as_str().expect("code"))
+            .status,
+        200
+    );
     let store = payments_store::DieselStore::open(&server.db_url).expect("open");
-    store.execute_batch("UPDATE shops SET balance = balance + 1 WHERE id = 101").expect("tamper");
+    store
+        .execute_batch("UPDATE shops SET balance = balance + 1 WHERE id = 101")
+        .expect("tamper");
     let (code, out, _) = server.cli(&["verify"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("\"ledger_sum\": \"1000\""), "{out}");
-    assert_eq!(server.admin("GET", "/admin/verify", None).json()["ok"], false);
+    assert_eq!(
+        server.admin("GET", "/admin/verify", None).json()["ok"],
+        false
+    );
 }
 
 #[test]
@@ -287,12 +383,22 @@ fn bad_configuration_is_one_line_and_exit_2() {
         (vec!["serve", "--tick", "soon"], vec![], "tick"),
         (vec!["serve"], vec![("KASSA_ORDER_TTL", "0s")], "ttl"),
         (vec!["serve"], vec![("KASSA_MAX_AMOUNT", "-5")], "max"),
-        (vec!["serve"], vec![("KASSA_LISTEN", "not-an-address")], "listen"),
-        (vec!["serve"], vec![("KASSA_SECRET", "short")], "KASSA_SECRET"),
+        (
+            vec!["serve"],
+            vec![("KASSA_LISTEN", "not-an-address")],
+            "listen",
+        ),
+        (
+            vec!["serve"],
+            vec![("KASSA_SECRET", "short")],
+            "KASSA_SECRET",
+        ),
         (vec!["bogus"], vec![], "bogus"),
     ] {
         let mut cmd = std::process::Command::new(common::kassa_bin());
-        cmd.args(&args).env("DATABASE_URL", server.dir().join("other.db")).env("KASSA_SECRET", common::SECRET);
+        cmd.args(&args)
+            .env("DATABASE_URL", server.dir().join("other.db"))
+            .env("KASSA_SECRET", common::SECRET);
         for (k, v) in &env {
             cmd.env(k, v);
         }
@@ -301,7 +407,10 @@ fn bad_configuration_is_one_line_and_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {err}");
         let lines: Vec<_> = err.lines().filter(|l| l.starts_with("kassa:")).collect();
         assert_eq!(lines.len(), 1, "{err}");
-        assert!(lines[0].to_lowercase().contains(&needle.to_lowercase()), "{err}");
+        assert!(
+            lines[0].to_lowercase().contains(&needle.to_lowercase()),
+            "{err}"
+        );
     }
     // PostgreSQL needs a shared secret.
     let out = std::process::Command::new(common::kassa_bin())
@@ -311,7 +420,9 @@ fn bad_configuration_is_one_line_and_exit_2() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("KASSA_SECRET is required with PostgreSQL"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("KASSA_SECRET is required with PostgreSQL")
+    );
 }
 
 #[test]
@@ -332,26 +443,46 @@ fn sqlite_secret_is_generated_once_with_mode_0600() {
     let first = std::fs::read_to_string(&secret_path).expect("secret file");
     assert!(first.len() >= 32);
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&secret_path).expect("meta").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&secret_path)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     let _ = run();
-    assert_eq!(std::fs::read_to_string(&secret_path).expect("secret"), first, "kept, not regenerated");
+    assert_eq!(
+        std::fs::read_to_string(&secret_path).expect("secret"),
+        first,
+        "kept, not regenerated"
+    );
 }
 
 #[test]
 fn health_is_503_when_the_database_goes_away() {
-    let Some(pg) = payments_store::testing::PgTestDb::create("health_503") else { return };
+    let Some(pg) = payments_store::testing::PgTestDb::create("health_503") else {
+        return;
+    };
     let admin_url = std::env::var(payments_store::testing::PG_URL_VAR).expect("url");
     let name = pg.url().rsplit('/').next().expect("name").to_owned();
     let server = Server::start(Db::Postgres(pg), &["--demo"], &[]);
     assert_eq!(server.get("/health").status, 200);
     // Take the database away under the running server.
     let admin = payments_store::DieselStore::open(&admin_url).expect("admin connection");
-    admin.execute_batch(&format!("DROP DATABASE {name} WITH (FORCE)")).expect("drop");
+    admin
+        .execute_batch(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .expect("drop");
     let r = server.get("/health");
     assert_eq!(r.status, 503, "{}", r.body);
     assert_eq!(r.json()["database"], "unreachable");
     let api = server.get("/api/check_payment?order_id=ORD_1_x");
-    assert!(api.status == 503, "dialect answers 503: {} {}", api.status, api.body);
+    assert!(
+        api.status == 503,
+        "dialect answers 503: {} {}",
+        api.status,
+        api.body
+    );
     assert_eq!(api.json()["success"], false);
 }
 
@@ -360,12 +491,25 @@ fn no_secret_is_logged() {
     let server = Server::demo();
     create_tophamyon(&server, "101", "test_key_123", "1000");
     server.get("/api?shop_id=695008&shop_key=Z631XLBO7O");
-    server.post_form("/api?method=create", &[("shop_id", "695008"), ("shop_key", "Z631XLBO7O"), ("amount", "5000")]);
+    server.post_form(
+        "/api?method=create",
+        &[
+            ("shop_id", "695008"),
+            ("shop_key", "Z631XLBO7O"),
+            ("amount", "5000"),
+        ],
+    );
     server.get("/api/check_shop?shop_id=101&shop_key=wrong_key_999");
     server.admin("GET", "/admin/verify", None);
     let logs = server.logs();
     assert!(logs.contains("served"), "requests are logged: {logs}");
-    for secret in ["test_key_123", "Z631XLBO7O", "wrong_key_999", common::ADMIN_TOKEN, common::SECRET] {
+    for secret in [
+        "test_key_123",
+        "Z631XLBO7O",
+        "wrong_key_999",
+        common::ADMIN_TOKEN,
+        common::SECRET,
+    ] {
         assert!(!logs.contains(secret), "{secret} appears in the logs");
     }
 }
