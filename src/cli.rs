@@ -34,6 +34,34 @@ pub struct DbArgs {
     /// How long a new order waits for its payment (e.g. 5m, 90s).
     #[arg(long, env = "KASSA_ORDER_TTL", default_value = "5m", value_parser = parse_duration, global = true)]
     pub order_ttl: Duration,
+    /// Payable amounts are the amount plus k steps (in som; default one tiyin)…
+    #[arg(long, env = "KASSA_PAYABLE_STEP", default_value = "0.01", value_parser = parse_money, global = true)]
+    pub payable_step: payments_core::Money,
+    /// …for k below this many steps.
+    #[arg(long, env = "KASSA_PAYABLE_STEPS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub payable_steps: u32,
+    /// How long a payable amount stays taken after its order's expiry.
+    #[arg(long, env = "KASSA_QUARANTINE", default_value = "10m", value_parser = parse_duration, global = true)]
+    pub quarantine: Duration,
+    /// Telegram bot token for messages to shop owners (off when unset).
+    #[arg(
+        long,
+        env = "KASSA_TELEGRAM_BOT_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub telegram_bot_token: Option<String>,
+    /// Base URL of the Telegram Bot API.
+    #[arg(
+        long,
+        env = "KASSA_TELEGRAM_API_URL",
+        default_value = "https://api.telegram.org",
+        global = true
+    )]
+    pub telegram_api_url: String,
+    /// Also tell owners on Telegram when an order expires (1 = yes).
+    #[arg(long, env = "KASSA_NOTIFY_EXPIRED", default_value = "0", value_parser = parse_flag, global = true)]
+    pub notify_expired: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +183,14 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err("must be longer than zero".into());
     }
     Ok(d)
+}
+
+fn parse_flag(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err("expected 1 or 0".into()),
+    }
 }
 
 fn parse_offset(text: &str) -> Result<time::UtcOffset, String> {

@@ -20,10 +20,23 @@ pub struct RunError(pub String);
 pub fn domain_config(db: &DbArgs) -> Result<PaymentsConfig, ConfigError> {
     let order_ttl = time::Duration::try_from(db.order_ttl)
         .map_err(|_| ConfigError("KASSA_ORDER_TTL is too long".into()))?;
+    let quarantine = time::Duration::try_from(db.quarantine)
+        .map_err(|_| ConfigError("KASSA_QUARANTINE is too long".into()))?;
+    let telegram = db
+        .telegram_bot_token
+        .as_deref()
+        .is_some_and(|t| !t.is_empty());
     Ok(PaymentsConfig {
         order_ttl,
         max_amount: db.max_amount,
         display_offset: db.utc_offset,
+        payable_step: db.payable_step,
+        payable_steps: db.payable_steps,
+        quarantine,
+        notify: payments_core::NotifyPolicy {
+            telegram_paid: telegram,
+            telegram_expired: telegram && db.notify_expired,
+        },
         ..PaymentsConfig::default()
     })
 }

@@ -12,6 +12,7 @@ mod config;
 mod demo;
 mod health;
 mod http_util;
+mod notifier;
 mod pay_page;
 mod server;
 mod worker;
@@ -63,8 +64,12 @@ fn main() -> ExitCode {
             });
         }
     };
+    let notifier = notifier::Notifier::new(
+        &cli.db.telegram_api_url,
+        cli.db.telegram_bot_token.clone().filter(|t| !t.is_empty()),
+    );
     let outcome = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve(args, payments, store.backend()),
+        Command::Serve(args) => serve(args, payments, store.backend(), notifier),
         Command::Shop(c) => commands::shop(&payments, c),
         Command::Order(c) => commands::order(&payments, c),
         Command::Verify => commands::verify(&payments),
@@ -86,12 +91,13 @@ fn serve(
     args: ServeArgs,
     payments: payments_core::Payments,
     backend: payments_store::Backend,
+    notifier: notifier::Notifier,
 ) -> Result<(), commands::Failure> {
     if args.demo {
         demo::seed(&payments).map_err(commands::Failure::from)?;
     }
     actix_web::rt::System::new()
-        .block_on(server::serve(args, payments, backend))
+        .block_on(server::serve(args, payments, backend, notifier))
         .map_err(|e| match e {
             server::ServeError::Config(c) => commands::Failure::Input(c),
             server::ServeError::Run(r) => commands::Failure::Run(r),

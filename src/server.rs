@@ -26,6 +26,7 @@ pub async fn serve(
     args: ServeArgs,
     payments: Payments,
     backend: Backend,
+    notifier: crate::notifier::Notifier,
 ) -> Result<(), ServeError> {
     let public_url = args
         .public_url
@@ -92,6 +93,8 @@ pub async fn serve(
         payments,
         Arc::clone(&worker_state.into_inner()),
         args.tick,
+        notifier,
+        Vec::new(),
     ));
     server
         .run()

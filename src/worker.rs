@@ -2,7 +2,8 @@
 //! `/health`.
 
 use crate::http_util::blocking;
-use payments_core::Payments;
+use crate::notifier::Notifier;
+use payments_core::{PaymentError, PaymentSource, Payments};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -22,14 +23,60 @@ impl WorkerState {
     }
 }
 
+/// Notifications claimed at a time.
+const OUTBOX_BATCH: u32 = 20;
+
+/// One tick: settle what the sources hold, expire overdue orders, send the outbox. Safe with
+/// several processes on one database: every change is a conditional update and outbox rows
+/// are claimed (`SKIP LOCKED`) before they are sent.
+fn tick_once(
+    payments: &Payments,
+    notifier: &Notifier,
+    sources: &[Arc<dyn PaymentSource>],
+) -> Result<u64, PaymentError> {
+    for source in sources {
+        match payments.settle_from(source.as_ref()) {
+            Ok(r) if r.matched + r.unmatched + r.duplicates > 0 => {
+                tracing::info!(
+                    source = source.name(),
+                    matched = r.matched,
+                    unmatched = r.unmatched,
+                    duplicates = r.duplicates,
+                    "settled incoming payments"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(source = source.name(), error = %e, "payment source failed this tick")
+            }
+        }
+    }
+    let expired = payments.expire_overdue()?;
+    loop {
+        let items = payments.claim_outbox(OUTBOX_BATCH)?;
+        for item in &items {
+            notifier.deliver(payments, item)?;
+        }
+        if items.len() < OUTBOX_BATCH as usize {
+            return Ok(expired);
+        }
+    }
+}
+
 /// Runs until the server stops.
-pub async fn run(payments: Payments, state: Arc<WorkerState>, tick: Duration) {
+pub async fn run(
+    payments: Payments,
+    state: Arc<WorkerState>,
+    tick: Duration,
+    notifier: Notifier,
+    sources: Vec<Arc<dyn PaymentSource>>,
+) {
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        let p = payments.clone();
-        match blocking(move || p.expire_overdue()).await {
+        let (p, n, s) = (payments.clone(), notifier.clone(), sources.clone());
+        match blocking(move || tick_once(&p, &n, &s)).await {
             Ok(n) => {
                 if n > 0 {
                     tracing::info!(expired = n, "expired overdue orders");

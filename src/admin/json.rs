@@ -19,6 +19,8 @@ pub struct ShopJson {
     pub month_status: &'static str,
     pub card: Option<String>,
     pub callback_url: Option<String>,
+    /// Keys the `Kassa-Signature` of webhooks (set once a callback URL is set).
+    pub webhook_secret: Option<String>,
     /// Canonical som text (`"100000"`, `"50000.50"`).
     pub balance: String,
     pub balance_tiyin: i64,
@@ -36,6 +38,7 @@ impl ShopJson {
             month_status: shop.month_status.as_str(),
             card: shop.card.as_ref().map(ToString::to_string),
             callback_url: shop.callback_url.clone(),
+            webhook_secret: shop.webhook_secret.clone(),
             balance: shop.balance.to_string(),
             balance_tiyin: shop.balance.tiyin(),
         }

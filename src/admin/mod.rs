@@ -3,5 +3,6 @@
 
 pub mod json;
 mod routes;
+pub mod settlement;
 
 pub use routes::{AdminToken, routes};

@@ -24,6 +24,7 @@ impl std::fmt::Debug for AdminToken {
 
 /// Mounts `/admin`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    super::settlement::routes(cfg);
     cfg.service(
         web::scope("/admin")
             .route("/shops", web::post().to(add_shop))
@@ -37,10 +38,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-type Reply = Result<HttpResponse, ApiError>;
+pub(super) type Reply = Result<HttpResponse, ApiError>;
 
 /// 404 while the admin API is off, 401 without a bearer token, 403 with a wrong one.
-fn authorize(req: &HttpRequest) -> Result<(), ApiError> {
+pub(super) fn authorize(req: &HttpRequest) -> Result<(), ApiError> {
     let expected = req
         .app_data::<web::Data<AdminToken>>()
         .and_then(|t| t.0.clone());
@@ -75,12 +76,14 @@ fn authorize(req: &HttpRequest) -> Result<(), ApiError> {
 }
 
 /// The one mapping of domain errors to admin responses.
-fn fail(e: PaymentError) -> ApiError {
+pub(super) fn fail(e: PaymentError) -> ApiError {
     let (status, code) = match &e {
         PaymentError::ShopNotFound | PaymentError::InvalidCredentials => {
             (StatusCode::NOT_FOUND, "shop_not_found")
         }
         PaymentError::OrderNotFound => (StatusCode::NOT_FOUND, "order_not_found"),
+        PaymentError::PaymentNotFound => (StatusCode::NOT_FOUND, "payment_not_found"),
+        PaymentError::PaymentNotOpen(_) => (StatusCode::CONFLICT, "payment_not_open"),
         PaymentError::ShopIdTaken => (StatusCode::CONFLICT, "shop_id_taken"),
         PaymentError::Refused(_) => (StatusCode::CONFLICT, "order_not_pending"),
         PaymentError::Store(payments_core::StoreError::Unavailable(_)) => {

@@ -12,6 +12,7 @@
 mod error;
 mod ids;
 mod ids_random;
+mod ingest;
 mod keys;
 mod money;
 pub mod notification;
@@ -28,6 +29,7 @@ mod throttle;
 pub use error::PaymentError;
 pub use ids::{CardNumber, IdError, OrderCode, PayToken, ShopId, ShopKey};
 pub use ids_random::{RANDOM_PART_LEN, RASMIY_CODE_LEN, RandomIds};
+pub use ingest::{IngestLine, IngestOutcome, NOTIFICATION_SOURCE};
 pub use keys::{KeyHash, KeyHasher, WeakSecret};
 pub use money::{AmountError, Money};
 pub use order::{CodeStyle, NewOrder, Order, OrderCodes, OrderPage, OrderView, Page};

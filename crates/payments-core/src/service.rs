@@ -380,10 +380,27 @@ impl Payments {
         self.inner.store.shop(id)?.ok_or(PaymentError::ShopNotFound)
     }
 
+    /// Changes a shop. Setting a callback URL on a shop without a webhook secret makes one.
     pub fn update_shop(&self, id: ShopId, patch: &ShopPatch) -> Result<Shop, PaymentError> {
+        let mut patch = patch.clone();
+        if matches!(patch.callback_url, Some(Some(_))) && self.shop(id)?.webhook_secret.is_none() {
+            patch.webhook_secret = Some(Some(self.inner.ids.secret()));
+        }
         self.inner
             .store
-            .update_shop(id, patch)?
+            .update_shop(id, &patch)?
+            .ok_or(PaymentError::ShopNotFound)
+    }
+
+    /// Gives a shop a new webhook secret; webhooks are signed with it from now on.
+    pub fn rotate_webhook_secret(&self, id: ShopId) -> Result<Shop, PaymentError> {
+        let patch = ShopPatch {
+            webhook_secret: Some(Some(self.inner.ids.secret())),
+            ..ShopPatch::default()
+        };
+        self.inner
+            .store
+            .update_shop(id, &patch)?
             .ok_or(PaymentError::ShopNotFound)
     }
 
