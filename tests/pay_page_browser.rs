@@ -102,6 +102,7 @@ impl Browser {
         ]);
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
                 "binary": chromium.to_string_lossy(),
                 "args": args,
@@ -181,6 +182,22 @@ impl Browser {
             "/execute/sync",
             Some(json!({"script": script, "args": []})),
         )
+    }
+
+    /// No errors in the browser's console since the last look: no CSP violation, no failed
+    /// request, no script error.
+    fn assert_clean_console(&self) {
+        let log = self.session_call("POST", "/se/log", Some(json!({"type": "browser"})));
+        let bad: Vec<&Value> = log
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE" || e["level"] == "WARNING")
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(bad.is_empty(), "browser console: {bad:?}");
     }
 
     /// Polls until the element's text contains `wanted`, up to `timeout`.
@@ -356,6 +373,7 @@ fn pay_page_in_a_real_browser() {
         "success text hidden while pending"
     );
     browser.screenshot("pay-page-pending.png");
+    browser.assert_clean_console();
 
     browser.run("window.kassaNoReload = 'still here'; return null;");
     browser.click("#sandbox-pay");
@@ -383,7 +401,7 @@ fn pay_page_in_a_real_browser() {
     browser.screenshot("pay-page-paid.png");
 
     // A second order left to expire: the page switches to the expiry text by itself.
-    let short = Server::demo_with(&[("KASSA_ORDER_TTL", "4s"), ("KASSA_TICK", "1s")]);
+    let short = Server::demo_with(&[("KASSA_ORDER_TTL", "6s"), ("KASSA_TICK", "1s")]);
     let (_, pay_url) = create(&short, "50000");
     browser.open(&pay_url);
     browser.run("window.kassaNoReload = 'still here'; return null;");
@@ -397,4 +415,5 @@ fn pay_page_in_a_real_browser() {
     assert_eq!(browser.text("#state-pending"), "");
     assert_eq!(browser.text("#sandbox-pay"), "", "no sandbox once expired");
     browser.screenshot("pay-page-expired.png");
+    browser.assert_clean_console();
 }

@@ -19,6 +19,8 @@ fn layout(lang: Lang, nonce: &str, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex, nofollow";
                 meta name="referrer" content="no-referrer";
+                // No favicon request: the page loads nothing but itself.
+                link rel="icon" href="data:,";
                 title { (title) }
                 style nonce=(nonce) { (PreEscaped(CSS)) }
             }
