@@ -298,7 +298,7 @@ fn end_to_end(server: &Server, telegram: &Recorder, hooks: &Recorder) {
     );
 }
 
-fn env<'a>(telegram: &'a Recorder) -> Vec<(&'static str, String)> {
+fn env(telegram: &Recorder) -> Vec<(&'static str, String)> {
     vec![
         ("KASSA_TICK", "1s".into()),
         ("KASSA_TELEGRAM_BOT_TOKEN", "123:TEST".into()),

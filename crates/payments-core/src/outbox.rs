@@ -154,45 +154,6 @@ pub fn next_attempt(attempts: u32, now: OffsetDateTime) -> Option<OffsetDateTime
 /// process may take it (the sender died).
 pub const CLAIM_LEASE: Duration = Duration::seconds(60);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_back_off_then_give_up() {
-        let now = OffsetDateTime::UNIX_EPOCH;
-        assert_eq!(next_attempt(1, now), Some(now + Duration::seconds(10)));
-        assert_eq!(next_attempt(2, now), Some(now + Duration::minutes(1)));
-        assert_eq!(next_attempt(6, now), Some(now + Duration::hours(6)));
-        assert_eq!(next_attempt(9, now), Some(now + Duration::hours(6)));
-        assert_eq!(next_attempt(10, now), None);
-        assert_eq!(next_attempt(0, now), None);
-    }
-
-    #[test]
-    fn channels_follow_the_policy() {
-        let p = NotifyPolicy::default();
-        assert_eq!(
-            p.channels(OrderStatus::Paid, true, true),
-            vec![Channel::Webhook, Channel::Telegram]
-        );
-        assert_eq!(
-            p.channels(OrderStatus::Expired, true, true),
-            vec![Channel::Webhook]
-        );
-        assert_eq!(p.channels(OrderStatus::Cancelled, false, true), vec![]);
-        let all = NotifyPolicy {
-            telegram_expired: true,
-            ..p
-        };
-        assert_eq!(
-            all.channels(OrderStatus::Expired, false, true),
-            vec![Channel::Telegram]
-        );
-        assert_eq!(p.channels(OrderStatus::Paid, false, false), vec![]);
-    }
-}
-
 /// The `Kassa-Signature` header value of a webhook body sent at unix time `t`:
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, keyed with the UTF-8 bytes of the shop's
 /// webhook secret.
@@ -256,5 +217,44 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
         }
         // HMAC takes keys of any length.
         Err(_) => [0; 32],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_then_give_up() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(next_attempt(1, now), Some(now + Duration::seconds(10)));
+        assert_eq!(next_attempt(2, now), Some(now + Duration::minutes(1)));
+        assert_eq!(next_attempt(6, now), Some(now + Duration::hours(6)));
+        assert_eq!(next_attempt(9, now), Some(now + Duration::hours(6)));
+        assert_eq!(next_attempt(10, now), None);
+        assert_eq!(next_attempt(0, now), None);
+    }
+
+    #[test]
+    fn channels_follow_the_policy() {
+        let p = NotifyPolicy::default();
+        assert_eq!(
+            p.channels(OrderStatus::Paid, true, true),
+            vec![Channel::Webhook, Channel::Telegram]
+        );
+        assert_eq!(
+            p.channels(OrderStatus::Expired, true, true),
+            vec![Channel::Webhook]
+        );
+        assert_eq!(p.channels(OrderStatus::Cancelled, false, true), vec![]);
+        let all = NotifyPolicy {
+            telegram_expired: true,
+            ..p
+        };
+        assert_eq!(
+            all.channels(OrderStatus::Expired, false, true),
+            vec![Channel::Telegram]
+        );
+        assert_eq!(p.channels(OrderStatus::Paid, false, false), vec![]);
     }
 }

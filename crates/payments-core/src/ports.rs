@@ -39,7 +39,7 @@ pub enum Applied {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attached {
     /// Done: the payment as it is now (and for an attach, the order it paid).
-    Done(PaymentRecord, Option<Order>),
+    Done(Box<PaymentRecord>, Option<Box<Order>>),
     /// The payment is not open any more.
     PaymentNotOpen(PaymentStatus),
     /// The order could not take the payment: its status.

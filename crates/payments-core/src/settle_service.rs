@@ -100,7 +100,7 @@ impl Payments {
             .store
             .attach_payment(payment_id, order.id, self.now(), &policy)?
         {
-            Attached::Done(payment, Some(order)) => Ok((payment, order)),
+            Attached::Done(payment, Some(order)) => Ok((*payment, *order)),
             Attached::Done(..) | Attached::Missing => Err(PaymentError::PaymentNotFound),
             Attached::PaymentNotOpen(status) => Err(PaymentError::PaymentNotOpen(status)),
             Attached::OrderRefused(current) => Err(TransitionRefused {
@@ -123,7 +123,7 @@ impl Payments {
             .store
             .resolve_payment(payment_id, resolution, note, self.now())?
         {
-            Attached::Done(payment, _) => Ok(payment),
+            Attached::Done(payment, _) => Ok(*payment),
             Attached::PaymentNotOpen(status) => Err(PaymentError::PaymentNotOpen(status)),
             Attached::OrderRefused(_) | Attached::Missing => Err(PaymentError::PaymentNotFound),
         }

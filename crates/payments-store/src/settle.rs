@@ -230,7 +230,10 @@ impl DieselStore {
                     let payment = self
                         .payment_by_id(payment_id)?
                         .ok_or_else(|| StoreError::Other("payment vanished".into()))?;
-                    Ok(Attached::Done(payment, Some(row.into_order()?)))
+                    Ok(Attached::Done(
+                        Box::new(payment),
+                        Some(Box::new(row.into_order()?)),
+                    ))
                 }
                 (Err(DieselError::RollbackTransaction), Some(refused)) => Ok(refused),
                 (Err(e), _) => Err(from_diesel(e)),
@@ -281,7 +284,7 @@ impl DieselStore {
                 let payment = self
                     .payment_by_id(payment_id)?
                     .ok_or_else(|| StoreError::Other("payment vanished".into()))?;
-                Ok(Attached::Done(payment, None))
+                Ok(Attached::Done(Box::new(payment), None))
             }
         }
     }
