@@ -126,7 +126,10 @@ impl ApiError {
             ApiError::UnknownMethod => "Noma'lum method! Mavjudlari: create, check, cancel.",
             ApiError::MethodNotAllowed => "Faqat GET va POST so'rovlari qabul qilinadi!",
             ApiError::BadRequest(e) => return Cow::Owned(bad_request_message(*e)),
-            ApiError::AmountBusy { amount, wait_minutes } => {
+            ApiError::AmountBusy {
+                amount,
+                wait_minutes,
+            } => {
                 // The original service's words.
                 return Cow::Owned(format!(
                     "{amount} so'm miqdorida faol to'lov mavjud. Boshqa miqdor kiriting yoki {wait_minutes} daqiqa kuting."
@@ -167,9 +170,13 @@ impl ApiError {
             PaymentError::FeeUnpaid => ApiError::FeeUnpaid,
             PaymentError::NoReceivingCard => ApiError::NoReceivingCard,
             PaymentError::AmountAboveMaximum { max } => ApiError::AmountTooLarge { max },
-            PaymentError::NoFreePayableAmount { amount, wait_minutes } => {
-                ApiError::AmountBusy { amount, wait_minutes }
-            }
+            PaymentError::NoFreePayableAmount {
+                amount,
+                wait_minutes,
+            } => ApiError::AmountBusy {
+                amount,
+                wait_minutes,
+            },
             PaymentError::OrderNotFound => ApiError::OrderNotFound,
             PaymentError::Refused(refused) => match refused.current {
                 OrderStatus::Paid => ApiError::AlreadyPaid,

@@ -139,7 +139,10 @@ impl From<PaymentError> for ApiError {
                 format!("Maximum payment amount is {max} UZS"),
             ),
             PaymentError::OrderNotFound => ApiError::new("order_not_found", "Order not found"),
-            PaymentError::NoFreePayableAmount { amount, wait_minutes } => ApiError::new(
+            PaymentError::NoFreePayableAmount {
+                amount,
+                wait_minutes,
+            } => ApiError::new(
                 "amount_busy",
                 format!(
                     "An active payment of {amount} UZS exists. Enter another amount or wait {wait_minutes} minutes."
