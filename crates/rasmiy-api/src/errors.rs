@@ -61,7 +61,6 @@ const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 impl ApiError {
     /// Every error code this dialect answers, for the documentation check.
     pub const CODES: [&'static str; 19] = [
-        "amount_busy",
         "credentials_missing",
         "invalid_credentials",
         "shop_not_active",
@@ -69,6 +68,7 @@ impl ApiError {
         "no_receiving_card",
         "invalid_amount",
         "amount_too_large",
+        "amount_busy",
         "order_missing",
         "order_not_found",
         "order_already_cancelled",

@@ -63,7 +63,9 @@ async fn create_in_every_form_gives_the_document_shape() {
             .strip_prefix("https://kassa.test/pay/")
             .unwrap();
         assert!(!token.is_empty() && !token.contains(code));
-        assert_eq!(j["payable_amount"], "50000");
+        // Each pending order of the same amount on one card pays one tiyin more.
+        let payable = payments_core::Money::from_tiyin(5_000_000 + i as i64).to_string();
+        assert_eq!(j["payable_amount"], payable.as_str());
         assert_eq!(j["card"], "8600123456786224");
         assert_eq!(j["expires_at"], "2026-06-18 22:31:00");
         assert_eq!(j["expires_in"], 300);
