@@ -76,6 +76,52 @@ pub enum Command {
     Order(OrderCommand),
     /// Check that every shop's balance equals the sum of its ledger.
     Verify,
+    /// Read bank-notification text (stdin or a file) and settle each message now.
+    Ingest {
+        /// A file of messages separated by blank lines; stdin when absent or `-`.
+        file: Option<std::path::PathBuf>,
+    },
+    /// Review incoming payments that matched no order.
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCommand {
+    /// List unmatched payments and duplicates.
+    Unmatched,
+    /// Settle an open payment against a pending order.
+    Attach { payment_id: i64, order: String },
+    /// Close an open payment as refunded or ignored.
+    Resolve {
+        payment_id: i64,
+        /// refunded or ignored.
+        #[arg(long = "as")]
+        status: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Paid orders, oldest first (JSON array like the bot's transactions.json, or CSV).
+    Transactions {
+        #[arg(long)]
+        shop: Option<String>,
+        /// Only orders paid at or after this time (RFC 3339, or YYYY-MM-DD in the display offset).
+        #[arg(long)]
+        since: Option<String>,
+        /// json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

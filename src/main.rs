@@ -15,6 +15,7 @@ mod http_util;
 mod notifier;
 mod pay_page;
 mod server;
+mod settle_commands;
 mod worker;
 
 use clap::Parser;
@@ -73,6 +74,9 @@ fn main() -> ExitCode {
         Command::Shop(c) => commands::shop(&payments, c),
         Command::Order(c) => commands::order(&payments, c),
         Command::Verify => commands::verify(&payments),
+        Command::Ingest { file } => settle_commands::ingest(&payments, file.as_deref()),
+        Command::Payments(c) => settle_commands::payments_command(&payments, c),
+        Command::Export(c) => settle_commands::export(&payments, c),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
