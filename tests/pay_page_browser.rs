@@ -289,8 +289,15 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// A page-shop order on the demo server; returns (order code, pay_url).
-fn create(server: &Server, amount: &str) -> (String, String) {
+/// A page-shop order on the demo server.
+struct Created {
+    code: String,
+    pay_url: String,
+    /// What the payer must send (`50000.01`), as the API reports it.
+    payable: String,
+}
+
+fn create(server: &Server, amount: &str) -> Created {
     let r = server.post_form(
         "/api?method=create",
         &[
@@ -301,16 +308,51 @@ fn create(server: &Server, amount: &str) -> (String, String) {
     );
     let v = r.json();
     assert_eq!(v["status"], "success", "{}", r.body);
-    (
-        v["order"].as_str().expect("order").to_owned(),
-        v["pay_url"].as_str().expect("pay_url").to_owned(),
-    )
+    let text = |k: &str| {
+        v[k].as_str()
+            .unwrap_or_else(|| panic!("no {k}: {v}"))
+            .to_owned()
+    };
+    Created {
+        code: text("order"),
+        pay_url: text("pay_url"),
+        payable: text("payable_amount"),
+    }
+}
+
+fn status(server: &Server, code: &str) -> Value {
+    let r = server.post_form("/api?method=check", &[("order", code)]);
+    r.json()["data"]["status"].clone()
+}
+
+/// `50000.01` → `50 000.01`: how the page groups an amount for people.
+fn grouped(amount: &str) -> String {
+    let (whole, frac) = amount.split_once('.').unwrap_or((amount, ""));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    if frac.is_empty() {
+        out
+    } else {
+        format!("{out}.{frac}")
+    }
 }
 
 fn tools() -> Option<(PathBuf, PathBuf)> {
     let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"])?;
     let driver = find_program(&["chromedriver"])?;
     Some((chromium, driver))
+}
+
+#[test]
+fn amounts_group_like_the_page() {
+    assert_eq!(grouped("50000.01"), "50 000.01");
+    assert_eq!(grouped("1000"), "1 000");
+    assert_eq!(grouped("100000000"), "100 000 000");
 }
 
 #[test]
@@ -334,8 +376,15 @@ fn pay_page_in_a_real_browser() {
 
     // Pending → paid through the sandbox button, without a reload.
     let server = Server::demo();
-    let (code, pay_url) = create(&server, "50000");
-    browser.open(&pay_url);
+    // Two orders of the same amount on the same card: the second must be paid with one tiyin
+    // more, so each transfer names its order. The page shows the second's exact amount.
+    let other = create(&server, "50000");
+    let order = create(&server, "50000");
+    assert_ne!(
+        other.payable, order.payable,
+        "payable amounts are unique per card"
+    );
+    browser.open(&order.pay_url);
     assert_eq!(
         browser.run("return window.innerWidth;"),
         json!(WIDTH),
@@ -347,13 +396,11 @@ fn pay_page_in_a_real_browser() {
         "nothing wider than the screen"
     );
     assert_eq!(browser.text("#shop-name"), "Do'kon nomi");
-    assert_eq!(browser.text("#order-code"), code);
+    assert_eq!(browser.text("#order-code"), order.code);
     let amount = browser.text("#amount-value");
+    assert_eq!(amount, grouped(&order.payable));
     assert!(amount.starts_with("50 000"), "{amount}");
-    let api_amount = server
-        .post_form("/api?method=check", &[("order", code.as_str())])
-        .json();
-    assert_eq!(api_amount["data"]["status"], "pending");
+    assert_eq!(status(&server, &order.code), "pending");
     assert_eq!(browser.text("#card"), "8600 3104 9512 6224");
     let exact = browser.text("#exact");
     assert!(exact.contains("Aynan shu summani o'tkazing"), "{exact:?}");
@@ -394,16 +441,18 @@ fn pay_page_in_a_real_browser() {
         json!(true),
         "the card is hidden once paid"
     );
-    let check = server
-        .post_form("/api?method=check", &[("order", code.as_str())])
-        .json();
-    assert_eq!(check["data"]["status"], "paid");
+    assert_eq!(status(&server, &order.code), "paid");
+    assert_eq!(
+        status(&server, &other.code),
+        "pending",
+        "the sandbox paid this order's exact amount, not the other one's"
+    );
     browser.screenshot("pay-page-paid.png");
 
     // A second order left to expire: the page switches to the expiry text by itself.
     let short = Server::demo_with(&[("KASSA_ORDER_TTL", "6s"), ("KASSA_TICK", "1s")]);
-    let (_, pay_url) = create(&short, "50000");
-    browser.open(&pay_url);
+    let expiring = create(&short, "50000");
+    browser.open(&expiring.pay_url);
     browser.run("window.kassaNoReload = 'still here'; return null;");
     assert!(browser.text("#state-pending").contains("To'lov kutilmoqda"));
     let expired = browser.wait_text("#state-expired", "Vaqt tugadi!", Duration::from_secs(15));

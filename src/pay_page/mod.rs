@@ -19,7 +19,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use i18n::{Lang, Texts};
-use payments_core::{OrderCode, OrderView, PayToken, PaymentError, Payments};
+use payments_core::{OrderStatus, OrderView, PayToken, PaymentError, Payments};
 use view::{PageOptions, PageView, ReturnUrl};
 
 /// Whether the server runs with `--demo` (the sandbox button and route exist only then).
@@ -209,16 +209,16 @@ async fn status(req: HttpRequest, payments: web::Data<Payments>) -> HttpResponse
 
 /// Pays the order behind a pay-page token: the sandbox's whole effect.
 ///
-/// For now it confirms the order directly, as an operator's confirmation would; it is meant to
-/// go through the settlement's sandbox payment source once that exists (one place to change).
-/// An order that is no longer pending is left as it is.
+/// The settlement's sandbox source: a payment of exactly the payable amount to the order's card,
+/// matched like any bank notification (one reference per order, so pressing twice records it
+/// once). An order that is no longer pending is left as it is, rather than recording a late
+/// payment for review.
 fn sandbox_pay(payments: &Payments, token: &PayToken) -> Result<(), PaymentError> {
     let view = payments.order_by_token(token)?;
-    let code = OrderCode::parse(&view.order.codes.code).map_err(|_| PaymentError::OrderNotFound)?;
-    match payments.confirm(&code) {
-        Ok(_) | Err(PaymentError::Refused(_)) => Ok(()),
-        Err(e) => Err(e),
+    if view.order.effective_status(payments.now()) != OrderStatus::Pending {
+        return Ok(());
     }
+    payments.sandbox_pay(token).map(|_| ())
 }
 
 /// `POST /pay/<token>/sandbox` (demo mode only). The page's script asks for JSON and gets the
