@@ -39,10 +39,11 @@ pub struct NotifyPolicy {
     pub telegram_expired: bool,
 }
 
+/// Off by default: Telegram needs a bot token, which the server's configuration brings.
 impl Default for NotifyPolicy {
     fn default() -> Self {
         NotifyPolicy {
-            telegram_paid: true,
+            telegram_paid: false,
             telegram_expired: false,
         }
     }
@@ -237,7 +238,14 @@ mod tests {
 
     #[test]
     fn channels_follow_the_policy() {
-        let p = NotifyPolicy::default();
+        assert_eq!(
+            NotifyPolicy::default().channels(OrderStatus::Paid, true, true),
+            vec![Channel::Webhook]
+        );
+        let p = NotifyPolicy {
+            telegram_paid: true,
+            telegram_expired: false,
+        };
         assert_eq!(
             p.channels(OrderStatus::Paid, true, true),
             vec![Channel::Webhook, Channel::Telegram]

@@ -2,111 +2,15 @@
 //! (each test in a database of its own).
 
 use payments_core::{
-    CardNumber, Clock, CodeStyle, Credentials, KeyHasher, Money, MonthStatus, OrderCode,
-    OrderStatus, Page, PaymentError, Payments, PaymentsConfig, RandomIds, ShopDraft, ShopId,
-    ShopKey, ShopKind, ShopPatch, ShopStatus, Store,
+    CodeStyle, Credentials, Money, MonthStatus, OrderCode, OrderStatus, Page, PaymentError,
+    ShopDraft, ShopId, ShopKey, ShopKind, ShopPatch, ShopStatus, Store,
 };
-use payments_store::DieselStore;
-use payments_store::testing::PgTestDb;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Barrier};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-/// A clock the test moves by hand.
-struct ManualClock(AtomicI64);
+mod support;
 
-impl Clock for ManualClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp(self.0.load(Ordering::SeqCst))
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-    }
-}
-
-struct Env {
-    payments: Payments,
-    store: Arc<DieselStore>,
-    clock: Arc<ManualClock>,
-    _pg: Option<PgTestDb>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Env {
-    fn advance(&self, d: Duration) {
-        self.clock.0.fetch_add(d.whole_seconds(), Ordering::SeqCst);
-    }
-
-    /// A confirmed shop with its fee paid and a card, and credentials for it.
-    fn shop(&self) -> Credentials {
-        let (shop, key) = self
-            .payments
-            .add_shop(ShopDraft {
-                id: None,
-                key: None,
-                name: "Test Do'kon".into(),
-                user_id: 42,
-                kind: ShopKind::Api,
-                status: ShopStatus::Confirm,
-                month_status: MonthStatus::Paid,
-                card: Some(CardNumber::parse("8600123412346224").expect("card")),
-                callback_url: None,
-            })
-            .expect("shop");
-        Credentials {
-            shop_id: shop.id,
-            key,
-            client: "test".into(),
-        }
-    }
-
-    fn order(&self, creds: &Credentials, som: i64) -> OrderCode {
-        let amount = Money::from_som(som).expect("amount");
-        let (order, _) = self
-            .payments
-            .create_order(creds, amount, CodeStyle::TopHamyon)
-            .expect("create");
-        OrderCode::parse(&order.codes.code).expect("code")
-    }
-
-    fn assert_consistent(&self) {
-        let report = self.payments.verify().expect("verify");
-        assert!(
-            report.is_clean(),
-            "balance != sum(ledger): {:?}",
-            report.mismatches
-        );
-    }
-}
-
-fn env_on(url: &str, pg: Option<PgTestDb>, dir: Option<tempfile::TempDir>) -> Env {
-    let store = Arc::new(DieselStore::open(url).expect("open store"));
-    let clock = Arc::new(ManualClock(AtomicI64::new(1_750_000_000)));
-    let payments = Payments::with_ports(
-        store.clone(),
-        clock.clone(),
-        Arc::new(RandomIds),
-        KeyHasher::new(b"test secret, 16+ bytes").expect("secret"),
-        PaymentsConfig::default(),
-    );
-    Env {
-        payments,
-        store,
-        clock,
-        _pg: pg,
-        _dir: dir,
-    }
-}
-
-/// Runs a test on SQLite, then on PostgreSQL if configured.
-fn on_each_backend(name: &str, test: impl Fn(&Env)) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kassa.db");
-    let url = path.to_str().expect("utf-8 path").to_owned();
-    test(&env_on(&url, None, Some(dir)));
-    if let Some(pg) = PgTestDb::create(name) {
-        let url = pg.url().to_owned();
-        test(&env_on(&url, Some(pg), None));
-    }
-}
+use support::on_each_backend;
 
 #[test]
 fn order_lifecycle() {
