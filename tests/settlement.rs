@@ -377,20 +377,36 @@ fn a_receiver_that_is_down_gets_the_webhook_later_and_kill_9_loses_nothing() {
 #[test]
 fn the_cli_ingests_reviews_and_exports() {
     let server = Server::demo();
-    let order = server.get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=8000").json();
+    let order = server
+        .get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=8000")
+        .json();
     let code = order["order_id"].as_str().expect("code").to_owned();
     let card = order["card"].as_str().expect("card").to_owned();
     let last4 = &card[card.len() - 4..];
     // UzCard shape from the fixture, re-dated to now and pointed at shop 101's card.
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+5));
-    let stamp = format!("{:02}.{:02}.{:02} {:02}:{:02}", now.day(), u8::from(now.month()), now.year() % 100, now.hour(), now.minute());
-    let uzcard = fixture("UzCard (CardXabar)").replace("***1393", &format!("***{last4}")).replace("18.06.26 22:26", &stamp);
+    let stamp = format!(
+        "{:02}.{:02}.{:02} {:02}:{:02}",
+        now.day(),
+        u8::from(now.month()),
+        now.year() % 100,
+        now.hour(),
+        now.minute()
+    );
+    let uzcard = fixture("UzCard (CardXabar)")
+        .replace("***1393", &format!("***{last4}"))
+        .replace("18.06.26 22:26", &stamp);
     let stray = uzcard.replace("8 000.00", "9 999.00");
     let body = format!("{uzcard}\n\n{stray}\n\nOddiy xabar matni\n");
     let (status, out, err) = server.cli_with_stdin(&["ingest"], &body);
     assert_eq!(status, 0, "{err}");
     let report: Value = serde_json::from_str(&out).expect("json");
-    let results: Vec<&str> = report["messages"].as_array().expect("messages").iter().filter_map(|m| m["result"].as_str()).collect();
+    let results: Vec<&str> = report["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["result"].as_str())
+        .collect();
     assert_eq!(results, ["matched", "unmatched", "not_top_up"], "{out}");
     assert_eq!(report["messages"][0]["order"]["order"], code.as_str());
 
@@ -398,30 +414,57 @@ fn the_cli_ingests_reviews_and_exports() {
     let (_, out, _) = server.cli(&["payments", "unmatched"]);
     let review: Value = serde_json::from_str(&out).expect("json");
     let stray_id = review["unmatched"][0]["id"].as_i64().expect("id");
-    let second = server.get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=2000").json();
+    let second = server
+        .get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=2000")
+        .json();
     let second_code = second["order_id"].as_str().expect("code");
-    let (status, out, err) = server.cli(&["payments", "attach", &stray_id.to_string(), second_code]);
+    let (status, out, err) =
+        server.cli(&["payments", "attach", &stray_id.to_string(), second_code]);
     assert_eq!(status, 0, "{err}");
     assert!(out.contains("\"paid\""), "{out}");
     let (status, _, err) = server.cli(&["payments", "attach", &stray_id.to_string(), second_code]);
     assert_eq!(status, 2, "an attached payment is no longer open: {err}");
-    let (status, _, err) = server.cli(&["payments", "resolve", &stray_id.to_string(), "--as", "refunded"]);
+    let (status, _, err) = server.cli(&[
+        "payments",
+        "resolve",
+        &stray_id.to_string(),
+        "--as",
+        "refunded",
+    ]);
     assert_eq!(status, 2, "{err}");
-    assert_eq!(server.admin("GET", "/admin/shops/101", None).json()["balance"], "10000");
+    assert_eq!(
+        server.admin("GET", "/admin/shops/101", None).json()["balance"],
+        "10000"
+    );
 
     // Export: both paid orders, as JSON and as CSV.
     let (status, out, err) = server.cli(&["export", "transactions", "--shop", "101"]);
     assert_eq!(status, 0, "{err}");
     let rows: Value = serde_json::from_str(&out).expect("json");
-    let codes: Vec<&str> = rows.as_array().expect("array").iter().filter_map(|r| r["order"].as_str()).collect();
+    let codes: Vec<&str> = rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["order"].as_str())
+        .collect();
     assert_eq!(codes, [code.as_str(), second_code]);
     assert_eq!(rows[0]["amount"], "8000");
     assert_eq!(rows[0]["amount_tiyin"], 800_000);
     let path = server.dir().join("export.csv");
-    let (status, _, err) = server.cli(&["export", "transactions", "--format", "csv", "--output", path.to_str().expect("path")]);
+    let (status, _, err) = server.cli(&[
+        "export",
+        "transactions",
+        "--format",
+        "csv",
+        "--output",
+        path.to_str().expect("path"),
+    ]);
     assert_eq!(status, 0, "{err}");
     let csv = std::fs::read_to_string(&path).expect("csv");
-    assert!(csv.starts_with("order,payment_id,insert_id,shop_id,amount,"), "{csv}");
+    assert!(
+        csv.starts_with("order,payment_id,insert_id,shop_id,amount,"),
+        "{csv}"
+    );
     assert_eq!(csv.lines().count(), 3, "{csv}");
     let (status, out, _) = server.cli(&["export", "transactions", "--shop", "102"]);
     assert_eq!((status, out.trim()), (0, "[]"));
