@@ -2,6 +2,9 @@
 //! own (a temporary SQLite file, or a fresh PostgreSQL database) and talks HTTP to it.
 #![allow(dead_code)]
 
+pub mod notifications;
+pub mod recorder;
+
 use payments_store::testing::PgTestDb;
 use std::io::Read;
 use std::net::TcpListener;
@@ -16,6 +19,8 @@ pub const SECRET: &str = "black-box-test-secret-0123456789";
 pub enum Db {
     Sqlite,
     Postgres(PgTestDb),
+    /// A database another server of the test owns (several servers on one database).
+    Shared(String),
 }
 
 pub struct Server {
@@ -85,6 +90,7 @@ impl Server {
                 None,
             ),
             Db::Postgres(pg) => (pg.url().to_owned(), Some(pg)),
+            Db::Shared(url) => (url, None),
         };
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(30))
