@@ -2,7 +2,11 @@
 
 use super::*;
 use crate::errors::ApiError;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, SqliteConnection};
 use payments_core::StoreError;
+use payments_store::PoolOptions;
+use std::time::{Duration, Instant};
 
 #[actix_web::test]
 async fn create_errors_in_the_originals_words() {
@@ -101,7 +105,7 @@ async fn create_errors_in_the_originals_words() {
         .await
         .assert_error(200, "invalid_amount", "Miqdor noto'g'ri!");
     }
-    assert_eq!(fx.store.order_count(), 0);
+    assert_eq!(fx.order_count(), 0);
 }
 
 #[actix_web::test]
@@ -288,15 +292,60 @@ async fn wrong_keys_are_throttled_per_client_and_shop() {
     assert_eq!(a.json["status"], "success");
 }
 
+/// The store's only pooled connection, parked: it waits for the database's write lock, which a
+/// connection of the test's own holds. Until [`PoolHeld::release`], every call of the store
+/// times out waiting for a connection, a real [`StoreError::Unavailable`].
+struct PoolHeld {
+    lock: SqliteConnection,
+    waiter: std::thread::JoinHandle<Result<(), StoreError>>,
+}
+
+impl PoolHeld {
+    fn hold(fx: &Fixture) -> PoolHeld {
+        let mut lock = SqliteConnection::establish(fx.db_path.to_str().unwrap()).unwrap();
+        lock.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let store = fx.store.clone();
+        // The pooled connection waits for the lock far longer than the test needs it held,
+        // then gets its usual busy timeout back.
+        let waiter = std::thread::spawn(move || {
+            store.execute_batch(
+                "PRAGMA busy_timeout = 60000; BEGIN IMMEDIATE; ROLLBACK; \
+                 PRAGMA busy_timeout = 5000;",
+            )
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match fx.store.ping() {
+                Err(StoreError::Unavailable(_)) => break,
+                Ok(()) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "the waiter never took the connection"
+                    );
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        PoolHeld { lock, waiter }
+    }
+
+    fn release(mut self) {
+        self.lock.batch_execute("ROLLBACK").unwrap();
+        self.waiter.join().unwrap().unwrap();
+    }
+}
+
 #[actix_web::test]
 async fn storage_faults_are_5xx_with_the_dialect_body_and_no_detail() {
-    let fx = Fixture::new();
+    let fx = Fixture::with_pool(PoolOptions {
+        max_size: Some(1),
+        acquire_timeout: Duration::from_millis(200),
+    });
     let app = app(&fx).await;
     let code = create(&app, "101", "test_key_123", "5000").await;
     let unavailable = "Xizmat vaqtincha ishlamayapti, birozdan keyin qayta urinib ko'ring!";
-    fx.store.fail_with(Some(StoreError::Unavailable(
-        "pool timed out at db.internal:5432".into(),
-    )));
+    let held = PoolHeld::hold(&fx);
     for query in [
         "method=create&shop_id=101&shop_key=test_key_123&amount=5".to_owned(),
         format!("method=check&order={code}"),
@@ -307,14 +356,24 @@ async fn storage_faults_are_5xx_with_the_dialect_body_and_no_detail() {
         a.assert_error(503, "unavailable", unavailable);
         assert_eq!(a.header("retry-after"), Some("5"));
     }
+    held.release();
+    // A broken schema is no passing fault: "no such table: orders" must not reach the client.
     fx.store
-        .fail_with(Some(StoreError::Other("syntax error near SELECT".into())));
+        .execute_batch("ALTER TABLE orders RENAME TO orders_away")
+        .unwrap();
     send(&app, get(&format!("method=check&order={code}")))
         .await
         .assert_error(500, "internal_error", "Ichki xatolik yuz berdi!");
-    fx.store.fail_with(None);
+    fx.store
+        .execute_batch("ALTER TABLE orders_away RENAME TO orders")
+        .unwrap();
     let a = send(&app, get(&format!("method=check&order={code}"))).await;
     assert_eq!(a.json["data"]["status"], "pending");
+    assert_eq!(
+        fx.order_count(),
+        1,
+        "nothing was created while the store was down"
+    );
 }
 
 #[actix_web::test]
@@ -341,6 +400,10 @@ fn every_code_is_listed_and_documented() {
         ApiError::InvalidAmount,
         ApiError::AmountTooLarge {
             max: payments_core::Money::from_tiyin(100),
+        },
+        ApiError::AmountBusy {
+            amount: payments_core::Money::from_tiyin(5_000_000),
+            wait_minutes: 15,
         },
         ApiError::OrderMissing,
         ApiError::OrderNotFound,

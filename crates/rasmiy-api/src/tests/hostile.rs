@@ -98,7 +98,7 @@ async fn hostile_bodies_get_clear_errors_and_create_nothing() {
         assert_eq!(a.json["code"], code, "case {i}");
         assert!(a.json["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    assert_eq!(fx.store.order_count(), 0);
+    assert_eq!(fx.order_count(), 0);
 }
 
 #[actix_web::test]
@@ -218,5 +218,5 @@ async fn query_strings_are_checked_like_bodies() {
         assert_eq!(a.status, 400);
         assert_eq!(a.json["code"], "bad_request");
     }
-    assert_eq!(fx.store.order_count(), 0);
+    assert_eq!(fx.order_count(), 0);
 }

@@ -1,39 +1,67 @@
-//! The handlers end to end over actix's test server, on an in-memory store and a hand-moved
-//! clock. The black-box tests at the workspace root repeat the important ones against the real
-//! binary and database; these also reach what those cannot (storage faults, exact times).
+//! The handlers end to end over actix's test server, on the real store (a fresh SQLite file per
+//! test) and a hand-moved clock. The black-box tests at the workspace root repeat the important
+//! ones against the real binary; these also reach what those cannot (exact times, a store that
+//! times out or breaks under a running handler).
 #![allow(clippy::unwrap_used)]
 
 mod calls;
 mod errors;
 mod hostile;
-mod memory;
 
 use crate::{RasmiyConfig, routes};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::{App, test, web};
-use memory::{MemoryStore, TestClock};
 use payments_core::{
-    CardNumber, KeyHasher, MonthStatus, OrderCode, Payments, PaymentsConfig, RandomIds, ShopDraft,
-    ShopId, ShopKey, ShopKind, ShopStatus, ThrottleConfig,
+    CardNumber, Clock, KeyHasher, MonthStatus, OrderCode, Page, Payments, PaymentsConfig,
+    RandomIds, ShopDraft, ShopId, ShopKey, ShopKind, ShopStatus, Store, ThrottleConfig,
 };
+use payments_store::{DieselStore, PoolOptions};
 use serde_json::Value;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
 use time::macros::datetime;
 
 pub const PUBLIC_URL: &str = "https://kassa.test/";
 
-/// A payments domain over the in-memory store, with the document's shops and a few that may
-/// not take payments.
+/// A clock the test moves by hand.
+pub struct TestClock(Mutex<OffsetDateTime>);
+
+impl TestClock {
+    pub fn advance(&self, by: time::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A payments domain over the real store on a fresh SQLite file, with the document's shops and
+/// a few that may not take payments.
 pub struct Fixture {
     pub payments: Payments,
-    pub store: Arc<MemoryStore>,
+    pub store: Arc<DieselStore>,
     pub clock: Arc<TestClock>,
+    /// The database file, for a second connection of the test's own.
+    pub db_path: PathBuf,
+    shop_ids: Vec<ShopId>,
+    _dir: tempfile::TempDir,
 }
 
 impl Fixture {
     pub fn new() -> Fixture {
-        let store = Arc::new(MemoryStore::default());
+        Fixture::with_pool(PoolOptions::default())
+    }
+
+    pub fn with_pool(options: PoolOptions) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("kassa.db");
+        let store = Arc::new(DieselStore::open_with(db_path.to_str().unwrap(), options).unwrap());
         // 2026-06-18 17:26:00 UTC is 22:26:00 in Tashkent.
         let clock = Arc::new(TestClock(Mutex::new(datetime!(2026-06-18 17:26:00 UTC))));
         let config = PaymentsConfig {
@@ -116,8 +144,9 @@ impl Fixture {
                 None,
             ),
         ];
+        let mut shop_ids = Vec::new();
         for (id, key, name, kind, status, month_status, card) in shops {
-            payments
+            let (shop, _) = payments
                 .add_shop(ShopDraft {
                     id: ShopId::parse(&id.to_string()).ok(),
                     key: ShopKey::new_secret(key).ok(),
@@ -130,12 +159,28 @@ impl Fixture {
                     callback_url: None,
                 })
                 .unwrap();
+            shop_ids.push(shop.id);
         }
         Fixture {
             payments,
             store,
             clock,
+            db_path,
+            shop_ids,
+            _dir: dir,
         }
+    }
+
+    /// Orders of every shop, as the database holds them.
+    pub fn order_count(&self) -> u64 {
+        let page = Page {
+            limit: 1,
+            offset: 0,
+        };
+        self.shop_ids
+            .iter()
+            .map(|&shop| self.store.orders(shop, page).unwrap().total)
+            .sum()
     }
 
     pub fn confirm(&self, code: &str) {
