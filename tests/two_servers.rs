@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn two_servers_on_one_postgres_settle_and_send_once() {
-    let Some(pg) = PgTestDb::create("two_servers_on_one_postgres") else { return };
+    let Some(pg) = PgTestDb::create("two_servers_on_one_postgres") else {
+        return;
+    };
     let (telegram, hooks) = (Recorder::start(), Recorder::start());
     let url = pg.url().to_owned();
     let env = [
@@ -25,18 +27,46 @@ fn two_servers_on_one_postgres_settle_and_send_once() {
     let a = Server::start(Db::Postgres(pg), &["--demo"], &env);
     let b = Server::start(Db::Shared(url), &["--demo"], &env);
     let hook = format!("{}/hook", hooks.url);
-    assert_eq!(a.admin("PATCH", "/admin/shops/695008", Some(json!({"callback_url": hook}))).status, 200);
-    assert_eq!(b.admin("PATCH", "/admin/shops/101", Some(json!({"callback_url": hook}))).status, 200);
+    assert_eq!(
+        a.admin(
+            "PATCH",
+            "/admin/shops/695008",
+            Some(json!({"callback_url": hook}))
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        b.admin(
+            "PATCH",
+            "/admin/shops/101",
+            Some(json!({"callback_url": hook}))
+        )
+        .status,
+        200
+    );
 
     // Orders through both servers: payable amounts stay unique across them.
     let mut page_orders = Vec::new();
     for i in 0..6 {
         let server = if i % 2 == 0 { &a } else { &b };
-        let r = server.post_form("/api?method=create", &[("shop_id", "695008"), ("shop_key", "Z631XLBO7O"), ("amount", "4000")]).json();
+        let r = server
+            .post_form(
+                "/api?method=create",
+                &[
+                    ("shop_id", "695008"),
+                    ("shop_key", "Z631XLBO7O"),
+                    ("amount", "4000"),
+                ],
+            )
+            .json();
         assert_eq!(r["status"], "success", "{r}");
         page_orders.push(r);
     }
-    let payables: std::collections::HashSet<_> = page_orders.iter().map(|o| o["payable_amount"].to_string()).collect();
+    let payables: std::collections::HashSet<_> = page_orders
+        .iter()
+        .map(|o| o["payable_amount"].to_string())
+        .collect();
     assert_eq!(payables.len(), 6, "{page_orders:?}");
     let card = page_orders[0]["card"].as_str().expect("card").to_owned();
     let last4 = &card[card.len() - 4..];
@@ -51,23 +81,42 @@ fn two_servers_on_one_postgres_settle_and_send_once() {
             .map(|server| {
                 let (message, auth) = (message.clone(), auth.clone());
                 s.spawn(move || {
-                    let r = server.request("POST", "/admin/notifications", &[("Authorization", &auth)], Some(message.as_bytes()));
-                    r.json()["messages"][0]["result"].as_str().unwrap_or("?").to_owned()
+                    let r = server.request(
+                        "POST",
+                        "/admin/notifications",
+                        &[("Authorization", &auth)],
+                        Some(message.as_bytes()),
+                    );
+                    r.json()["messages"][0]["result"]
+                        .as_str()
+                        .unwrap_or("?")
+                        .to_owned()
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
     });
     let mut sorted = results.clone();
     sorted.sort();
     assert_eq!(sorted, ["duplicate", "matched"], "{results:?}");
 
     // Operator confirms racing on both servers: one 200, one 409.
-    let other = b.get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=2500").json();
+    let other = b
+        .get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=2500")
+        .json();
     let other_code = other["order_id"].as_str().expect("code").to_owned();
     let statuses: Vec<u16> = std::thread::scope(|s| {
-        let handles: Vec<_> = [&a, &b].into_iter().map(|server| s.spawn(|| server.confirm(&other_code).status)).collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        let handles: Vec<_> = [&a, &b]
+            .into_iter()
+            .map(|server| s.spawn(|| server.confirm(&other_code).status))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
     });
     let mut statuses = statuses;
     statuses.sort();
@@ -87,18 +136,33 @@ fn two_servers_on_one_postgres_settle_and_send_once() {
     let mut per_event: HashMap<(String, String), usize> = HashMap::new();
     for h in hooks.seen() {
         let body: Value = serde_json::from_str(&h.body).expect("json");
-        let key = (body["order"].as_str().unwrap_or("").to_owned(), body["event"].as_str().unwrap_or("").to_owned());
+        let key = (
+            body["order"].as_str().unwrap_or("").to_owned(),
+            body["event"].as_str().unwrap_or("").to_owned(),
+        );
         *per_event.entry(key).or_default() += 1;
     }
     assert_eq!(per_event.len(), expected_hooks, "{per_event:?}");
-    assert!(per_event.values().all(|n| *n == 1), "a webhook was sent twice: {per_event:?}");
-    assert_eq!(per_event.get(&(paid_code.clone(), "order.paid".into())), Some(&1));
+    assert!(
+        per_event.values().all(|n| *n == 1),
+        "a webhook was sent twice: {per_event:?}"
+    );
+    assert_eq!(
+        per_event.get(&(paid_code.clone(), "order.paid".into())),
+        Some(&1)
+    );
     // Telegram: one message per paid order (the demo page shop's owner; shop 101 has none).
     let messages = telegram.wait_for(1);
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].body.contains(&paid_code));
 
-    assert_eq!(a.admin("GET", "/admin/shops/695008", None).json()["balance"], "4000");
-    assert_eq!(b.admin("GET", "/admin/shops/101", None).json()["balance"], "2500");
+    assert_eq!(
+        a.admin("GET", "/admin/shops/695008", None).json()["balance"],
+        "4000"
+    );
+    assert_eq!(
+        b.admin("GET", "/admin/shops/101", None).json()["balance"],
+        "2500"
+    );
     assert_eq!(a.admin("GET", "/admin/verify", None).json()["ok"], true);
 }

@@ -33,4 +33,3 @@ pub fn humo_now(amount: &str, last4: &str) -> String {
         .replace("*6224", &format!("*{last4}"))
         .replace("22:26 18.06.2026", &stamp)
 }
-
