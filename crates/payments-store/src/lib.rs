@@ -14,6 +14,7 @@ mod connect;
 #[macro_use]
 mod tx;
 mod errors;
+mod group_commit;
 mod models;
 mod models_settlement;
 mod outbox_store;

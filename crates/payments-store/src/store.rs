@@ -5,7 +5,7 @@ use crate::connect::{self, Backend, PoolOptions, Pools};
 use crate::errors::from_diesel;
 use crate::models::{BalanceRow, LedgerRow, NewOrderRow, NewShopRow, OrderRow, ShopRow, secs};
 use crate::models_settlement::NewOutboxRow;
-use crate::schema::{ledger, orders, outbox, payable_holds, shops};
+use crate::schema::{ledger, orders, outbox, shops};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use payments_core::{
@@ -19,6 +19,8 @@ use time::OffsetDateTime;
 /// Shops, orders and the ledger in a relational database.
 pub struct DieselStore {
     pub(crate) pools: Pools,
+    /// SQLite only: the writer that batches creates into shared commits.
+    group_commit: Option<crate::group_commit::GroupCommit>,
     backend: Backend,
 }
 
@@ -42,9 +44,17 @@ impl DieselStore {
 
     pub fn open_with(url: &str, options: PoolOptions) -> Result<DieselStore, StoreError> {
         let pools = connect::open(url, options)?;
+        let backend = Backend::of_url(url);
+        let group_commit = match backend {
+            Backend::Sqlite => Some(crate::group_commit::GroupCommit::start(
+                connect::sqlite_path(url),
+            )?),
+            Backend::Postgres => None,
+        };
         Ok(DieselStore {
             pools,
-            backend: Backend::of_url(url),
+            backend,
+            group_commit,
         })
     }
 
@@ -171,51 +181,18 @@ impl Store for DieselStore {
                     .map(Some)
             });
         };
-        with_conn!(self, |conn| {
-            let outcome = conn.write_tx(|c| {
-                let taken: Vec<i64> = payable_holds::table
-                    .filter(payable_holds::card.eq(&card))
-                    .filter(payable_holds::payable_amount.eq_any(&candidates))
-                    .filter(payable_holds::hold_until.gt(now))
-                    .select(payable_holds::payable_amount)
-                    .load(c)?;
-                for &payable in candidates.iter().filter(|p| !taken.contains(p)) {
-                    // A savepoint per try: losing a race for a hold undoes only this try.
-                    let attempt = c.transaction(|c| {
-                        diesel::delete(
-                            payable_holds::table
-                                .filter(payable_holds::card.eq(&card))
-                                .filter(payable_holds::payable_amount.eq(payable))
-                                .filter(payable_holds::hold_until.le(now)),
-                        )
-                        .execute(c)?;
-                        let row: OrderRow = diesel::insert_into(orders::table)
-                            .values(NewOrderRow::new(order, payable))
-                            .returning(OrderRow::as_returning())
-                            .get_result(c)?;
-                        diesel::insert_into(payable_holds::table)
-                            .values((
-                                payable_holds::card.eq(&card),
-                                payable_holds::payable_amount.eq(payable),
-                                payable_holds::hold_until.eq(hold_until),
-                                payable_holds::order_id.eq(row.id()),
-                            ))
-                            .execute(c)?;
-                        Ok(row)
-                    });
-                    match attempt {
-                        Ok(row) => return Ok(Some(row)),
-                        Err(e) if is_hold_conflict(&e) => continue,
-                        Err(e) => return Err(e),
-                    }
-                }
-                Ok(None)
-            });
-            outcome
-                .map_err(from_diesel)?
-                .map(OrderRow::into_order)
-                .transpose()
-        })
+        let order = order.clone();
+        // On SQLite, creates go through group commit: one fsync for every create waiting.
+        let row = if let Some(writer) = &self.group_commit {
+            writer
+                .run(move |c| insert_with_hold!(c, &order, &card, &candidates, now, hold_until))?
+        } else {
+            with_conn!(self, |conn| {
+                conn.write_tx(|c| insert_with_hold!(c, &order, &card, &candidates, now, hold_until))
+                    .map_err(from_diesel)?
+            })
+        };
+        row.map(OrderRow::into_order).transpose()
     }
 
     fn order(&self, code: &OrderCode) -> Result<Option<OrderView>, StoreError> {
@@ -519,7 +496,7 @@ impl Store for DieselStore {
 }
 
 /// Did this error come from losing a payable-amount hold to another order?
-fn is_hold_conflict(e: &diesel::result::Error) -> bool {
+pub(crate) fn is_hold_conflict(e: &diesel::result::Error) -> bool {
     match e {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,

@@ -71,3 +71,60 @@ macro_rules! transition_in_tx {
         }
     }};
 }
+
+/// Inserts a new order with the first payable amount among `candidates` whose hold on `card` is
+/// free (or has lapsed), and takes that hold — inside the current transaction. Evaluates to
+/// `Ok(Some(row))`, `Ok(None)` when every candidate is held, or a diesel error.
+macro_rules! insert_with_hold {
+    ($c:ident, $order:expr, $card:expr, $candidates:expr, $now:expr, $hold_until:expr) => {{
+        use $crate::schema::{orders, payable_holds};
+        let (order, card, candidates, now, hold_until): (
+            &payments_core::NewOrder,
+            &String,
+            &Vec<i64>,
+            i64,
+            i64,
+        ) = ($order, $card, $candidates, $now, $hold_until);
+        let taken: Vec<i64> = payable_holds::table
+            .filter(payable_holds::card.eq(card))
+            .filter(payable_holds::payable_amount.eq_any(candidates))
+            .filter(payable_holds::hold_until.gt(now))
+            .select(payable_holds::payable_amount)
+            .load($c)?;
+        let mut inserted = None;
+        for &payable in candidates.iter().filter(|p| !taken.contains(p)) {
+            // A savepoint per try: losing a race for a hold undoes only this try.
+            let attempt = $c.transaction(|c| {
+                diesel::delete(
+                    payable_holds::table
+                        .filter(payable_holds::card.eq(card))
+                        .filter(payable_holds::payable_amount.eq(payable))
+                        .filter(payable_holds::hold_until.le(now)),
+                )
+                .execute(c)?;
+                let row: $crate::models::OrderRow = diesel::insert_into(orders::table)
+                    .values($crate::models::NewOrderRow::new(order, payable))
+                    .returning($crate::models::OrderRow::as_returning())
+                    .get_result(c)?;
+                diesel::insert_into(payable_holds::table)
+                    .values((
+                        payable_holds::card.eq(card),
+                        payable_holds::payable_amount.eq(payable),
+                        payable_holds::hold_until.eq(hold_until),
+                        payable_holds::order_id.eq(row.id()),
+                    ))
+                    .execute(c)?;
+                Ok(row)
+            });
+            match attempt {
+                Ok(row) => {
+                    inserted = Some(row);
+                    break;
+                }
+                Err(e) if $crate::store::is_hold_conflict(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok::<_, diesel::result::Error>(inserted)
+    }};
+}
