@@ -25,6 +25,19 @@ pub const RANDOM_PART_LEN: usize = 20;
 pub const RASMIY_CODE_LEN: usize = 24;
 
 /// Random ids from a cryptographic generator.
+///
+/// ```
+/// use payments_core::{CodeStyle, IdGenerator, RANDOM_PART_LEN, RASMIY_CODE_LEN, RandomIds};
+/// use time::OffsetDateTime;
+/// let now = OffsetDateTime::from_unix_timestamp(1_795_507_312)?;
+/// let codes = RandomIds.order_codes(CodeStyle::TopHamyon, now);
+/// assert!(codes.code.starts_with("ORD_1795507312_"));
+/// assert!(codes.payment_id.starts_with("PAY_1795507312_"));
+/// assert_eq!(codes.code.len(), "ORD_1795507312_".len() + RANDOM_PART_LEN);
+/// assert_eq!(RandomIds.order_codes(CodeStyle::Rasmiy, now).code.len(), RASMIY_CODE_LEN);
+/// assert_eq!(RandomIds.shop_key().expose().len(), 16);
+/// # Ok::<(), time::error::ComponentRange>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RandomIds;
 

@@ -11,13 +11,33 @@ pub const NOTIFICATION_SOURCE: &str = "notification";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
     /// A top-up that paid this order.
-    Matched { payment: i64, order: Order },
+    Matched {
+        /// The recorded payment's id.
+        payment: i64,
+        /// The order, now paid.
+        order: Order,
+    },
     /// A top-up kept for the operator's review.
-    Unmatched { payment: i64, reason: Unmatched },
+    Unmatched {
+        /// The recorded payment's id.
+        payment: i64,
+        /// Why it matched nothing.
+        reason: Unmatched,
+    },
     /// The same card, amount and minute were ingested before: recorded, credits nothing.
-    Duplicate { payment: i64, of: i64 },
+    Duplicate {
+        /// The recorded payment's id.
+        payment: i64,
+        /// The payment it repeats.
+        of: i64,
+    },
     /// Not money coming in (outgoing, reversal, or not a notification): never credited.
-    NotTopUp { kind: NotTopUpKind, detail: String },
+    NotTopUp {
+        /// What kind of message it is.
+        kind: NotTopUpKind,
+        /// What was seen, for the operator.
+        detail: String,
+    },
 }
 
 /// One message of an ingested body and its outcome.
@@ -25,8 +45,11 @@ pub enum IngestOutcome {
 pub struct IngestLine {
     /// The message's first line, for the report.
     pub excerpt: String,
+    /// The card's last four digits, for a top-up.
     pub card_last4: Option<String>,
+    /// The amount read, for a top-up.
     pub amount: Option<Money>,
+    /// What became of it.
     pub outcome: IngestOutcome,
 }
 

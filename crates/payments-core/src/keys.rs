@@ -10,10 +10,12 @@ use subtle::ConstantTimeEq;
 pub struct KeyHash(String);
 
 impl KeyHash {
+    /// A hash read back from storage (trusted as written by [`KeyHasher::hash`]).
     pub fn from_stored(hex: String) -> KeyHash {
         KeyHash(hex)
     }
 
+    /// The hex text, to store.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -21,6 +23,28 @@ impl KeyHash {
 
 /// Hashes and checks shop keys with the server secret. Several servers on one database must
 /// share the secret.
+///
+/// The secret is what `kassa serve` reads from `KASSA_SECRET` (or generates into
+/// `<db>.secret` on SQLite). An embedder that shares a database with a server must use the same
+/// bytes, or no shop key will verify. `Debug` hides it.
+///
+/// ```
+/// use payments_core::{KeyHasher, ShopKey, WeakSecret};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let hasher = KeyHasher::new(b"a server secret of 16+ bytes")?;
+/// let key = ShopKey::presented("Z631XLBO7O")?;
+/// let stored = hasher.hash(&key); // what the shops table keeps
+/// assert_eq!(stored.as_str().len(), 64);
+/// assert!(hasher.verify(&key, &stored));
+/// assert!(!hasher.verify(&ShopKey::presented("Z631XLBO7o")?, &stored));
+/// // Another secret, another hash: the key no longer verifies.
+/// let other = KeyHasher::new(b"another secret of 16+ bytes")?;
+/// assert!(!other.verify(&key, &stored));
+/// assert_eq!(KeyHasher::new(b"too short").unwrap_err(), WeakSecret);
+/// assert_eq!(format!("{hasher:?}"), "KeyHasher(***)");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct KeyHasher {
     secret: Vec<u8>,
@@ -38,6 +62,7 @@ impl std::fmt::Debug for KeyHasher {
 pub struct WeakSecret;
 
 impl KeyHasher {
+    /// A hasher keyed with `secret`, which must be at least 16 bytes.
     pub fn new(secret: &[u8]) -> Result<KeyHasher, WeakSecret> {
         if secret.len() < 16 {
             return Err(WeakSecret);
@@ -57,6 +82,7 @@ impl KeyHasher {
         mac.finalize().into_bytes().into()
     }
 
+    /// The stored form of a key.
     pub fn hash(&self, key: &ShopKey) -> KeyHash {
         KeyHash(hex::encode(self.mac(key.expose().as_bytes())))
     }

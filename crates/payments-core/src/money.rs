@@ -4,13 +4,25 @@ use std::fmt;
 
 /// An amount of Uzbek som, held as an integer number of tiyin.
 ///
+/// There is no float anywhere on the way in or out: text is parsed digit by digit, and the
+/// three text forms (`Display`, [`fixed2`](Money::fixed2),
+/// [`grouped`](Money::grouped)) are computed from the integer.
+///
 /// ```
-/// use payments_core::Money;
-/// let m = Money::parse("1000.5").unwrap();
+/// use payments_core::{AmountError, Money};
+/// let m = Money::parse("1000.5")?;
 /// assert_eq!(m.tiyin(), 100_050);
 /// assert_eq!(m.to_string(), "1000.50");
-/// assert_eq!(Money::parse("50000.00").unwrap().to_string(), "50000");
-/// assert_eq!(Money::parse("50000").unwrap().fixed2(), "50000.00");
+/// assert_eq!(Money::parse("50000.00")?.to_string(), "50000");
+/// assert_eq!(Money::parse("50000")?.fixed2(), "50000.00");
+/// assert_eq!(Money::from_tiyin(5_000_001).grouped(), "50 000.01");
+/// assert_eq!(Money::from_som(25_000), Some(Money::parse("25000")?));
+/// assert_eq!(Money::parse("1e3"), Err(AmountError::Malformed));
+/// assert_eq!(Money::parse("1.001"), Err(AmountError::TooManyDecimals));
+///
+/// let total: Money = [Money::from_tiyin(150), Money::from_tiyin(50)].into_iter().sum();
+/// assert_eq!(total.to_string(), "2");
+/// # Ok::<(), AmountError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(i64);
@@ -18,14 +30,21 @@ pub struct Money(i64);
 /// Why a text is not an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
+    /// Empty or only whitespace.
     #[error("amount is missing")]
     Empty,
+    /// Not digits with an optional `.` and decimals: signs, exponents, separators, `NaN`, a
+    /// leading or trailing dot.
     #[error("amount must be digits with at most two decimals, like 50000 or 1000.50")]
     Malformed,
+    /// More than two decimals (`1.001`): tiyin are the smallest unit.
     #[error("amount has more than two decimals")]
     TooManyDecimals,
+    /// Zero (`0`, `0.00`): an order must ask for something.
     #[error("amount must be greater than zero")]
     Zero,
+    /// More than 15 whole digits. (The configured maximum of one order is checked later, by
+    /// [`Payments::create_order`](crate::Payments::create_order).)
     #[error("amount is too large")]
     TooLarge,
 }
@@ -34,8 +53,11 @@ pub enum AmountError {
 const MAX_WHOLE_DIGITS: usize = 15;
 
 impl Money {
+    /// Nothing.
     pub const ZERO: Money = Money(0);
 
+    /// An exact number of tiyin (1 som = 100 tiyin). May be zero or negative (sums and
+    /// differences); only [`Money::parse`] insists on a positive amount.
     pub const fn from_tiyin(tiyin: i64) -> Money {
         Money(tiyin)
     }
@@ -48,14 +70,17 @@ impl Money {
         }
     }
 
+    /// The exact number of tiyin: what storage keeps.
     pub const fn tiyin(self) -> i64 {
         self.0
     }
 
+    /// The sum; `None` on overflow.
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }
 
+    /// The difference; `None` on overflow.
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         self.0.checked_sub(other.0).map(Money)
     }

@@ -1,7 +1,9 @@
 //! Notifications through an outbox: rows written in the same transaction as the status change
 //! they announce, sent afterwards with retries. A crash between commit and send loses nothing;
-//! a receiver that is down gets them later. Delivery is at least once: receivers dedupe by
-//! (order, event).
+//! a receiver that is down gets them later. Delivery is at least once: receivers dedupe by the
+//! webhook's `notification_id`.
+//!
+//! A receiver checks a webhook with [`verify_webhook`].
 
 use crate::{Order, OrderStatus, Shop};
 use time::{Duration, OffsetDateTime};
@@ -16,6 +18,7 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Webhook => "webhook",
@@ -23,6 +26,7 @@ impl Channel {
         }
     }
 
+    /// From the stored name; `None` for any other text.
     pub fn parse(text: &str) -> Option<Channel> {
         [Channel::Webhook, Channel::Telegram]
             .into_iter()
@@ -76,13 +80,16 @@ impl NotifyPolicy {
 /// Where an outbox row stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxStatus {
+    /// Waiting for its (next) attempt.
     Pending,
+    /// Delivered.
     Sent,
     /// Every retry failed; an operator may redeliver it.
     Failed,
 }
 
 impl OutboxStatus {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxStatus::Pending => "pending",
@@ -91,6 +98,7 @@ impl OutboxStatus {
         }
     }
 
+    /// From the stored name; `None` for any other text.
     pub fn parse(text: &str) -> Option<OutboxStatus> {
         [
             OutboxStatus::Pending,
@@ -105,37 +113,55 @@ impl OutboxStatus {
 /// A notification claimed for sending, with what is needed to write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
+    /// The notification's id (the webhook's `notification_id`).
     pub id: i64,
+    /// Where it goes.
     pub channel: Channel,
     /// The status the order reached.
     pub event: OrderStatus,
     /// Attempts made before this one.
     pub attempts: u32,
+    /// The order, as it is now.
     pub order: Order,
+    /// Its shop, as it is now (callback URL, webhook secret, owner).
     pub shop: Shop,
 }
 
 /// The outcome of one attempt to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryAttempt {
+    /// When it was made.
     pub at: OffsetDateTime,
+    /// Whether the receiver took it (a 2xx answer).
     pub ok: bool,
+    /// The receiver's HTTP status, if it answered.
     pub status_code: Option<u16>,
+    /// What went wrong, if anything.
     pub error: Option<String>,
 }
 
 /// One line of a shop's delivery log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryLog {
+    /// The notification ([`OutboxItem::id`]).
     pub outbox_id: i64,
+    /// Where it went.
     pub channel: Channel,
+    /// The status the order reached.
     pub event: OrderStatus,
+    /// The order's code.
     pub order_code: String,
+    /// Where the notification stands now.
     pub outbox_status: OutboxStatus,
+    /// Which attempt this was (1 for the first).
     pub attempt: u32,
+    /// See [`DeliveryAttempt::at`].
     pub at: OffsetDateTime,
+    /// See [`DeliveryAttempt::ok`].
     pub ok: bool,
+    /// See [`DeliveryAttempt::status_code`].
     pub status_code: Option<u16>,
+    /// See [`DeliveryAttempt::error`].
     pub error: Option<String>,
 }
 
@@ -144,6 +170,15 @@ pub struct DeliveryLog {
 pub const RETRY_SCHEDULE: [i64; 9] = [10, 60, 300, 1800, 7200, 21600, 21600, 21600, 21600];
 
 /// When to try again after `attempts` failed attempts, or `None` to give up.
+///
+/// ```
+/// use payments_core::outbox::next_attempt;
+/// use time::{Duration, OffsetDateTime};
+/// let now = OffsetDateTime::UNIX_EPOCH;
+/// assert_eq!(next_attempt(1, now), Some(now + Duration::seconds(10)));
+/// assert_eq!(next_attempt(3, now), Some(now + Duration::minutes(5)));
+/// assert_eq!(next_attempt(10, now), None); // failed; an operator may redeliver
+/// ```
 pub fn next_attempt(attempts: u32, now: OffsetDateTime) -> Option<OffsetDateTime> {
     let index = usize::try_from(attempts).ok()?.checked_sub(1)?;
     RETRY_SCHEDULE
@@ -158,6 +193,13 @@ pub const CLAIM_LEASE: Duration = Duration::seconds(60);
 /// The `Kassa-Signature` header value of a webhook body sent at unix time `t`:
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, keyed with the UTF-8 bytes of the shop's
 /// webhook secret.
+///
+/// ```
+/// use payments_core::outbox::webhook_signature;
+/// let header = webhook_signature("whsec", 1_750_000_000, "{}");
+/// assert!(header.starts_with("t=1750000000,v1="));
+/// assert_eq!(header.len(), "t=1750000000,v1=".len() + 64);
+/// ```
 pub fn webhook_signature(secret: &str, t: i64, body: &str) -> String {
     format!(
         "t={t},v1={}",
@@ -171,6 +213,10 @@ pub fn webhook_signature(secret: &str, t: i64, body: &str) -> String {
 /// What a receiver does: checks a `Kassa-Signature` header against the body, in constant time,
 /// and that its time is within `tolerance_secs` of `now` (so a captured webhook cannot be
 /// replayed later).
+///
+/// `body` must be the raw request body, byte for byte as received (not re-serialised JSON);
+/// `secret` is the shop's webhook secret (shown by `GET /admin/shops/{id}`); `now` is the
+/// receiver's unix time. A malformed header is simply `false`.
 ///
 /// ```
 /// use payments_core::outbox::{verify_webhook, webhook_signature};

@@ -1,5 +1,35 @@
 //! The ports: what the domain needs from the world, as traits. `payments-store` implements
-//! [`Store`] with diesel; an embedder may bring its own clock or ids (tests do).
+//! [`Store`] with diesel; an embedder may bring its own clock or ids (tests do), through
+//! [`Payments::with_ports`](crate::Payments::with_ports).
+//!
+//! A fixed clock, for tests that must not wait for an order to expire:
+//!
+//! ```
+//! use payments_core::Clock;
+//! use std::sync::Mutex;
+//! use time::{Duration, OffsetDateTime};
+//!
+//! #[derive(Debug)]
+//! struct TestClock(Mutex<OffsetDateTime>);
+//!
+//! impl TestClock {
+//!     fn advance(&self, by: Duration) {
+//!         if let Ok(mut now) = self.0.lock() {
+//!             *now += by;
+//!         }
+//!     }
+//! }
+//!
+//! impl Clock for TestClock {
+//!     fn now(&self) -> OffsetDateTime {
+//!         self.0.lock().map(|t| *t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+//!     }
+//! }
+//!
+//! let clock = TestClock(Mutex::new(OffsetDateTime::UNIX_EPOCH));
+//! clock.advance(Duration::minutes(6));
+//! assert_eq!(clock.now().unix_timestamp(), 360);
+//! ```
 
 use crate::{
     DeliveryAttempt, DeliveryLog, IncomingPayment, KeyHash, Money, NewOrder, NewShop, NotifyPolicy,
@@ -51,22 +81,31 @@ pub enum Attached {
 /// One credit in a shop's ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
+    /// The entry's own id.
     pub id: i64,
+    /// The shop credited.
     pub shop_id: ShopId,
+    /// The order paid ([`Order::id`]); unique in the ledger, so no order is credited twice.
     pub order_id: i64,
+    /// The amount credited: the order's requested amount.
     pub amount: Money,
+    /// When it was paid.
     pub created_at: OffsetDateTime,
 }
 
 /// A shop's stored balance beside the sum of its ledger. They must always be equal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceLine {
+    /// The shop.
     pub shop_id: ShopId,
+    /// Its stored balance.
     pub balance: Money,
+    /// The sum of its ledger entries.
     pub ledger_sum: Money,
 }
 
 impl BalanceLine {
+    /// `balance == ledger_sum`.
     pub fn is_consistent(&self) -> bool {
         self.balance == self.ledger_sum
     }
@@ -75,12 +114,20 @@ impl BalanceLine {
 /// Durable storage of shops, orders and the ledger.
 ///
 /// Every method is blocking; async callers run them on a blocking thread pool.
+///
+/// `payments_store::DieselStore` is the implementation (SQLite or PostgreSQL). The rules the
+/// domain relies on are the implementation's to keep, each within one transaction: a
+/// transition is a conditional update; a payment credits the balance and writes the ledger
+/// (one entry per order at most) together; notifications go into the outbox with the change
+/// they announce; a payable amount is held on a card by the database, not by a check before an
+/// insert.
 pub trait Store: Send + Sync + 'static {
     /// Is the database reachable?
     fn ping(&self) -> Result<(), StoreError>;
 
     /// Stores a new shop with a zero balance; [`StoreError::Conflict`] if its id is taken.
     fn insert_shop(&self, shop: &NewShop) -> Result<Shop, StoreError>;
+    /// A shop by id; `None` if there is none.
     fn shop(&self, id: ShopId) -> Result<Option<Shop>, StoreError>;
     /// Applies a patch; `None` if there is no such shop.
     fn update_shop(&self, id: ShopId, patch: &ShopPatch) -> Result<Option<Shop>, StoreError>;
@@ -134,6 +181,7 @@ pub trait Store: Send + Sync + 'static {
     /// Recorded payments with this status, oldest first.
     fn payments(&self, status: PaymentStatus, limit: u32)
     -> Result<Vec<PaymentRecord>, StoreError>;
+    /// A recorded payment by id; `None` if there is none.
     fn payment(&self, id: i64) -> Result<Option<PaymentRecord>, StoreError>;
     /// The operator attaches an open payment to an order: pays the order (if pending) and marks
     /// the payment matched, in one transaction.
@@ -188,6 +236,7 @@ pub trait Store: Send + Sync + 'static {
         since: Option<OffsetDateTime>,
     ) -> Result<Vec<Order>, StoreError>;
 
+    /// A shop's ledger, oldest first.
     fn ledger(&self, shop: ShopId) -> Result<Vec<LedgerEntry>, StoreError>;
     /// Every shop's balance beside its ledger sum.
     fn balance_report(&self) -> Result<Vec<BalanceLine>, StoreError>;
@@ -195,6 +244,7 @@ pub trait Store: Send + Sync + 'static {
 
 /// Where the domain reads the time.
 pub trait Clock: Send + Sync + 'static {
+    /// The current time (the domain works in UTC and drops sub-second parts).
     fn now(&self) -> OffsetDateTime;
 }
 
@@ -209,9 +259,15 @@ impl Clock for SystemClock {
 }
 
 /// Where new codes, shop ids and keys come from.
+///
+/// [`RandomIds`](crate::RandomIds) is the one to use outside tests: anything predictable here
+/// lets a stranger check, cancel or pay other people's orders.
 pub trait IdGenerator: Send + Sync + 'static {
+    /// A new order's code, payment id and pay-page token (each with at least 96 random bits).
     fn order_codes(&self, style: crate::CodeStyle, now: OffsetDateTime) -> OrderCodes;
+    /// A new shop's id (when none is given).
     fn shop_id(&self) -> ShopId;
+    /// A new shop key (when none is given, and on rotation).
     fn shop_key(&self) -> ShopKey;
     /// A random secret (webhook signing keys): 32 letters and digits, ≈ 190 bits.
     fn secret(&self) -> String {

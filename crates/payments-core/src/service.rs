@@ -11,7 +11,19 @@ use crate::{PayablePlan, outbox::NotifyPolicy};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-/// Settings of the domain.
+/// Settings of the domain. `Default` gives the server's defaults.
+///
+/// ```
+/// use payments_core::{Money, PaymentsConfig};
+/// use time::Duration;
+/// let config = PaymentsConfig {
+///     order_ttl: Duration::minutes(15),
+///     max_amount: Money::from_tiyin(5_000_000 * 100), // 5 000 000 so'm
+///     ..PaymentsConfig::default()
+/// };
+/// assert_eq!(config.payable_steps, 100);
+/// assert_eq!(config.hold_minutes(), 25); // 15 minutes TTL + 10 minutes quarantine
+/// ```
 #[derive(Debug, Clone)]
 pub struct PaymentsConfig {
     /// How long a new order waits for its payment (default 5 minutes, as the original services).
@@ -61,8 +73,13 @@ impl Default for PaymentsConfig {
 /// say) so that wrong keys can be throttled per client.
 #[derive(Debug, Clone)]
 pub struct Credentials {
+    /// The shop id presented.
     pub shop_id: ShopId,
+    /// The key presented.
     pub key: ShopKey,
+    /// Who presented them: wrong keys are counted per client and shop. The server uses the TCP
+    /// peer's IP address; an embedder uses whatever identifies its caller (a fixed name for its
+    /// own calls).
     pub client: String,
 }
 
@@ -70,25 +87,38 @@ pub struct Credentials {
 /// shop, such as the documents' test shops).
 #[derive(Debug, Clone)]
 pub struct ShopDraft {
+    /// Its id, or `None` for a random six-digit one.
     pub id: Option<ShopId>,
+    /// Its key, or `None` for a random 16-character one.
     pub key: Option<ShopKey>,
+    /// Its name.
     pub name: String,
+    /// The owner's Telegram user id (0: none).
     pub user_id: i64,
+    /// Whether its payers get the hosted pay page.
     pub kind: ShopKind,
+    /// Its admission: only [`ShopStatus::Confirm`] shops take payments.
     pub status: ShopStatus,
+    /// Its fee status: only [`MonthStatus::Paid`] shops take payments.
     pub month_status: MonthStatus,
+    /// Its receiving card: a shop without one cannot take payments.
     pub card: Option<CardNumber>,
+    /// Where webhooks go; setting one makes the shop's webhook secret.
     pub callback_url: Option<String>,
 }
 
 /// The outcome of `kassa verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
+    /// How many shops were checked.
     pub shops: usize,
+    /// The shops whose balance differs from their ledger's sum (none, unless the database was
+    /// changed behind Kassa's back).
     pub mismatches: Vec<BalanceLine>,
 }
 
 impl VerifyReport {
+    /// No mismatches.
     pub fn is_clean(&self) -> bool {
         self.mismatches.is_empty()
     }
@@ -105,7 +135,19 @@ pub(crate) struct Inner {
 
 /// The payments domain: cheap to clone, safe to share between threads.
 ///
-/// Every method is blocking (it calls the store); async callers run it on a blocking pool.
+/// Every method is blocking (it calls the store); async callers run it on a blocking pool
+/// (`tokio::task::spawn_blocking`, `actix_web::web::block`).
+///
+/// Build it over a store (`payments_store::DieselStore`, or any [`Store`]) with
+/// [`Payments::new`]; then shops ([`add_shop`](Payments::add_shop)), orders
+/// ([`create_order`](Payments::create_order), [`order`](Payments::order),
+/// [`cancel`](Payments::cancel)), settlement ([`settle`](Payments::settle),
+/// [`settle_from`](Payments::settle_from), [`confirm`](Payments::confirm)), expiry
+/// ([`expire_overdue`](Payments::expire_overdue)), the ledger ([`ledger`](Payments::ledger),
+/// [`verify`](Payments::verify)) and the outbox ([`claim_outbox`](Payments::claim_outbox),
+/// [`record_delivery`](Payments::record_delivery)). `payments_store::DieselStore`'s
+/// documentation has a runnable example; `examples/embed.rs` and `docs/embedding.md` in the
+/// repository walk through a whole service.
 #[derive(Clone)]
 pub struct Payments {
     pub(crate) inner: Arc<Inner>,
@@ -155,10 +197,13 @@ impl Payments {
         }
     }
 
+    /// The settings it was built with.
     pub fn config(&self) -> &PaymentsConfig {
         &self.inner.config
     }
 
+    /// The store it runs on (for what the service does not wrap, such as
+    /// [`Store::ping`]).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
     }
@@ -217,6 +262,16 @@ impl Payments {
     }
 
     /// Creates a pending order for an admitted shop.
+    ///
+    /// Authenticates ([`authenticate`](Payments::authenticate)), admits
+    /// ([`admit`](Payments::admit)), checks the maximum, then stores the order with the first
+    /// free payable amount on the shop's card, expiring after the order TTL. Returns the order
+    /// and the shop (whose card the payer sends [`Order::payable_amount`] to).
+    ///
+    /// Errors: [`PaymentError::InvalidCredentials`], [`PaymentError::Throttled`],
+    /// [`PaymentError::ShopNotActive`], [`PaymentError::FeeUnpaid`],
+    /// [`PaymentError::NoReceivingCard`], [`PaymentError::AmountAboveMaximum`],
+    /// [`PaymentError::NoFreePayableAmount`], [`PaymentError::Store`].
     pub fn create_order(
         &self,
         creds: &Credentials,
@@ -376,6 +431,8 @@ impl Payments {
         }
     }
 
+    /// A shop by id (no credentials: for the operator and the embedder);
+    /// [`PaymentError::ShopNotFound`] if there is none.
     pub fn shop(&self, id: ShopId) -> Result<Shop, PaymentError> {
         self.inner.store.shop(id)?.ok_or(PaymentError::ShopNotFound)
     }
@@ -417,6 +474,7 @@ impl Payments {
         Ok((self.shop(id)?, key))
     }
 
+    /// A shop's ledger, oldest first: one credit per paid order, whose sum is its balance.
     pub fn ledger(&self, id: ShopId) -> Result<Vec<LedgerEntry>, PaymentError> {
         Ok(self.inner.store.ledger(id)?)
     }

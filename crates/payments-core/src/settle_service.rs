@@ -11,13 +11,22 @@ use time::OffsetDateTime;
 /// What one pull of a source came to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PullReport {
+    /// Payments that paid an order.
     pub matched: usize,
+    /// Payments kept for review.
     pub unmatched: usize,
+    /// Payments seen before (credit nothing).
     pub duplicates: usize,
 }
 
 impl Payments {
     /// Records a payment and settles it (see [`Store::settle`](crate::Store::settle)).
+    ///
+    /// One transaction: the payment is recorded and, when exactly one pending order on its
+    /// card carries its amount as payable amount in its time window, that order is paid and its
+    /// shop credited (the order's requested amount). Otherwise the payment is kept for the
+    /// operator ([`Settlement::Unmatched`]) or, seen before, recorded as a
+    /// [`Settlement::Duplicate`]. Never credits twice.
     pub fn settle(&self, payment: &IncomingPayment) -> Result<Settlement, PaymentError> {
         Ok(self
             .inner
@@ -26,6 +35,11 @@ impl Payments {
     }
 
     /// Pulls one source and settles what it returns; acknowledges what was recorded.
+    ///
+    /// A failed pull is reported as [`StoreError::Unavailable`](crate::StoreError::Unavailable)
+    /// (try again later). If settling one payment fails, the call stops there and acknowledges
+    /// nothing: the next pull returns those payments again, and the ones already recorded come
+    /// back as duplicates.
     pub fn settle_from(&self, source: &dyn PaymentSource) -> Result<PullReport, PaymentError> {
         let payments = source.pull().map_err(|e| {
             PaymentError::Store(crate::StoreError::Unavailable(format!(
@@ -80,6 +94,7 @@ impl Payments {
         Ok(self.inner.store.payments(status, limit)?)
     }
 
+    /// A recorded payment by id; [`PaymentError::PaymentNotFound`] if there is none.
     pub fn payment(&self, id: i64) -> Result<PaymentRecord, PaymentError> {
         self.inner
             .store
@@ -165,6 +180,7 @@ impl Payments {
             .record_delivery(item.id, &attempt, retry_at)?)
     }
 
+    /// A shop's most recent delivery attempts, newest first.
     pub fn deliveries(&self, shop: ShopId, limit: u32) -> Result<Vec<DeliveryLog>, PaymentError> {
         Ok(self.inner.store.deliveries(shop, limit)?)
     }
@@ -178,6 +194,7 @@ impl Payments {
         }
     }
 
+    /// How many notifications are not yet sent.
     pub fn outbox_backlog(&self) -> Result<u64, PaymentError> {
         Ok(self.inner.store.outbox_backlog()?)
     }

@@ -58,7 +58,9 @@ impl IncomingPayment {
 /// payment's minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {
+    /// The order ([`Order::id`]).
     pub order_id: i64,
+    /// Its status when the payment is settled.
     pub status: OrderStatus,
 }
 
@@ -84,6 +86,7 @@ pub enum Unmatched {
 }
 
 impl Unmatched {
+    /// The stored (and reported) name: `no_order`, `ambiguous`, `order_expired`, ….
     pub fn as_str(self) -> &'static str {
         match self {
             Unmatched::NoOrder => "no_order",
@@ -94,6 +97,7 @@ impl Unmatched {
         }
     }
 
+    /// From the stored name; `None` for any other text.
     pub fn parse(text: &str) -> Option<Unmatched> {
         [
             Unmatched::NoOrder,
@@ -127,11 +131,25 @@ impl fmt::Display for Unmatched {
 /// What to do with a payment, given its candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// Pay this order ([`Order::id`]) with the payment.
     Pay(i64),
+    /// Keep the payment for review, for this reason.
     Keep(Unmatched),
 }
 
 /// The matching rule, in one place: exactly one candidate, and it is pending.
+///
+/// ```
+/// use payments_core::OrderStatus;
+/// use payments_core::settlement::{Candidate, Decision, Unmatched, decide};
+/// let pending = Candidate { order_id: 7, status: OrderStatus::Pending };
+/// let expired = Candidate { order_id: 8, status: OrderStatus::Expired };
+/// assert_eq!(decide(&[pending]), Decision::Pay(7));
+/// assert_eq!(decide(&[expired]), Decision::Keep(Unmatched::OrderExpired));
+/// assert_eq!(decide(&[]), Decision::Keep(Unmatched::NoOrder));
+/// // Two cards sharing their last four digits: never guess.
+/// assert_eq!(decide(&[pending, pending]), Decision::Keep(Unmatched::Ambiguous));
+/// ```
 pub fn decide(candidates: &[Candidate]) -> Decision {
     match candidates {
         [] => Decision::Keep(Unmatched::NoOrder),
@@ -167,6 +185,7 @@ impl fmt::Display for PaymentStatus {
 }
 
 impl PaymentStatus {
+    /// Every status.
     pub const ALL: [PaymentStatus; 5] = [
         PaymentStatus::Matched,
         PaymentStatus::Unmatched,
@@ -175,6 +194,7 @@ impl PaymentStatus {
         PaymentStatus::Ignored,
     ];
 
+    /// The stored (and reported) name.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentStatus::Matched => "matched",
@@ -185,6 +205,7 @@ impl PaymentStatus {
         }
     }
 
+    /// From the stored name; `None` for any other text.
     pub fn parse(text: &str) -> Option<PaymentStatus> {
         PaymentStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
@@ -198,19 +219,31 @@ impl PaymentStatus {
 /// A recorded incoming payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRecord {
+    /// The payment's id (what the operator's attach and resolve take).
     pub id: i64,
+    /// See [`IncomingPayment::source`].
     pub source: String,
+    /// See [`IncomingPayment::reference`].
     pub reference: String,
+    /// See [`IncomingPayment::card_last4`].
     pub card_last4: String,
+    /// The amount received (the shop is credited its order's amount, not this).
     pub amount: Money,
+    /// See [`IncomingPayment::paid_at`].
     pub paid_at: Option<OffsetDateTime>,
+    /// See [`IncomingPayment::received_at`].
     pub received_at: OffsetDateTime,
+    /// Where it stands.
     pub status: PaymentStatus,
+    /// Why it matched nothing (unmatched payments).
     pub reason: Option<Unmatched>,
+    /// The order it paid ([`Order::id`]), once matched.
     pub order_id: Option<i64>,
     /// For a duplicate: the payment it repeats.
     pub duplicate_of: Option<i64>,
+    /// The operator's note on resolving it.
     pub note: Option<String>,
+    /// See [`IncomingPayment::raw`].
     pub raw: Option<String>,
 }
 
@@ -218,17 +251,34 @@ pub struct PaymentRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement {
     /// It paid this order (credited once, in the same transaction).
-    Matched { payment: i64, order: Order },
+    Matched {
+        /// The recorded payment's id.
+        payment: i64,
+        /// The order, now paid.
+        order: Order,
+    },
     /// Kept for review.
-    Unmatched { payment: i64, reason: Unmatched },
+    Unmatched {
+        /// The recorded payment's id.
+        payment: i64,
+        /// Why it matched nothing.
+        reason: Unmatched,
+    },
     /// Seen before: recorded as a duplicate of `of`, credits nothing.
-    Duplicate { payment: i64, of: i64 },
+    Duplicate {
+        /// The recorded payment's id.
+        payment: i64,
+        /// The id of the payment first recorded with this source and reference.
+        of: i64,
+    },
 }
 
 /// The operator's decision on an open payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
+    /// The money was sent back to the payer.
     Refunded,
+    /// Nothing is to be done (a test transfer, a payment handled elsewhere).
     Ignored,
 }
 
@@ -236,18 +286,71 @@ pub enum Resolution {
 /// `steps` that is free on the card, held until `hold_until`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PayablePlan {
+    /// The step added to the amount ([`PaymentsConfig::payable_step`](crate::PaymentsConfig::payable_step)).
     pub step: Money,
+    /// How many steps may be tried ([`PaymentsConfig::payable_steps`](crate::PaymentsConfig::payable_steps)).
     pub steps: u32,
+    /// Until when the chosen amount stays taken: the order's expiry plus the quarantine.
     pub hold_until: OffsetDateTime,
 }
 
 /// Where incoming payments come from. The worker pulls every source on each tick and settles
 /// what it returns; `ack` tells the source those payments are durably recorded.
 ///
-/// An embedder plugs in its own (an acquirer's API, a bank feed). `pull` is called from a
+/// An embedder plugs in its own (an acquirer's API, a bank feed) and calls
+/// [`Payments::settle_from`](crate::Payments::settle_from) with it. `pull` is called from a
 /// blocking thread; it may do I/O.
+///
+/// The contract: `pull` returns the payments not yet acknowledged (returning one again is
+/// harmless: the same `source` and `reference` is recorded as a duplicate and credits nothing);
+/// `ack` is called once they are durably recorded, so the source may forget them. A crash
+/// between the two loses nothing.
+///
+/// ```
+/// use payments_core::{IncomingPayment, Money, PaymentSource, SourceError};
+/// use std::sync::Mutex;
+/// use time::OffsetDateTime;
+///
+/// /// Payments your code pushes in (from a webhook of your acquirer, say).
+/// #[derive(Debug, Default)]
+/// struct Queue(Mutex<Vec<IncomingPayment>>);
+///
+/// impl PaymentSource for Queue {
+///     fn name(&self) -> &str {
+///         "my-acquirer"
+///     }
+///     fn pull(&self) -> Result<Vec<IncomingPayment>, SourceError> {
+///         let queue = self.0.lock().map_err(|_| SourceError("poisoned".into()))?;
+///         Ok(queue.clone())
+///     }
+///     fn ack(&self, references: &[String]) {
+///         if let Ok(mut queue) = self.0.lock() {
+///             queue.retain(|p| !references.contains(&p.reference));
+///         }
+///     }
+/// }
+///
+/// let queue = Queue::default();
+/// let now = OffsetDateTime::now_utc();
+/// queue.0.lock().unwrap().push(IncomingPayment {
+///     source: queue.name().into(),
+///     reference: "txn-42".into(),
+///     card_last4: "6224".into(),
+///     amount: Money::from_tiyin(5_000_000),
+///     paid_at: Some(now),
+///     received_at: now,
+///     raw: None,
+/// });
+/// assert_eq!(queue.pull().unwrap().len(), 1);
+/// queue.ack(&["txn-42".to_owned()]);
+/// assert!(queue.pull().unwrap().is_empty());
+/// ```
 pub trait PaymentSource: Send + Sync + 'static {
+    /// The source's name, recorded with each payment (`bank-feed`; `notification` and
+    /// `sandbox` are the server's own).
     fn name(&self) -> &str;
+    /// The payments to settle now. An error skips this source for this round; nothing is
+    /// recorded.
     fn pull(&self) -> Result<Vec<IncomingPayment>, SourceError>;
     /// The payments with these references are recorded (matched, kept or duplicate).
     fn ack(&self, _references: &[String]) {}
@@ -256,7 +359,10 @@ pub trait PaymentSource: Send + Sync + 'static {
 /// A source could not be read this tick.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("payment source failed: {0}")]
-pub struct SourceError(pub String);
+pub struct SourceError(
+    /// What went wrong, for the log.
+    pub String,
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,11 +3,18 @@
 use std::fmt;
 
 /// Where an order stands. `Pending` is the only state that can change; the others are final.
+///
+/// The dialects show these with their own words (RasmiyPay shows cancelled and expired both as
+/// `cancel`); the stored names are [`OrderStatus::as_str`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
+    /// Waiting for its payment.
     Pending,
+    /// Paid: the shop was credited (once).
     Paid,
+    /// Called off by the shop.
     Cancelled,
+    /// Not paid in time.
     Expired,
 }
 
@@ -25,6 +32,25 @@ pub enum Transition {
 /// The transition table: `(transition, from, to)`. Storage turns each row into one
 /// conditional update (`… SET status = to WHERE status = from`), so two racing transitions
 /// cannot both win.
+///
+/// | transition | from | to |
+/// |---|---|---|
+/// | [`Pay`](Transition::Pay) | `pending` | `paid` |
+/// | [`Cancel`](Transition::Cancel) | `pending` | `cancelled` |
+/// | [`Expire`](Transition::Expire) | `pending` | `expired` |
+///
+/// Every other pair is refused; the three arrival statuses are final.
+///
+/// ```
+/// use payments_core::{OrderStatus, TRANSITIONS, Transition};
+/// // Every row leaves from pending; nothing leaves a final status.
+/// assert!(TRANSITIONS.iter().all(|&(_, from, _)| from == OrderStatus::Pending));
+/// assert_eq!(OrderStatus::Pending.apply(Transition::Pay), Ok(OrderStatus::Paid));
+/// let refused = OrderStatus::Paid.apply(Transition::Cancel).unwrap_err();
+/// assert_eq!(refused.current, OrderStatus::Paid);
+/// assert_eq!(refused.to_string(), "order is paid, it cannot take Cancel");
+/// assert!(OrderStatus::ALL.iter().filter(|s| s.is_final()).count() == 3);
+/// ```
 pub const TRANSITIONS: [(Transition, OrderStatus, OrderStatus); 3] = [
     (Transition::Pay, OrderStatus::Pending, OrderStatus::Paid),
     (
@@ -63,11 +89,14 @@ impl Transition {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("order is {current}, it cannot take {transition:?}")]
 pub struct TransitionRefused {
+    /// The status the order has.
     pub current: OrderStatus,
+    /// What was asked of it.
     pub transition: Transition,
 }
 
 impl OrderStatus {
+    /// Every status, pending first.
     pub const ALL: [OrderStatus; 4] = [
         OrderStatus::Pending,
         OrderStatus::Paid,
@@ -87,6 +116,7 @@ impl OrderStatus {
         }
     }
 
+    /// No transition leaves from it.
     pub fn is_final(self) -> bool {
         !TRANSITIONS.iter().any(|(_, from, _)| *from == self)
     }
@@ -101,6 +131,8 @@ impl OrderStatus {
         }
     }
 
+    /// From the stored name; `None` for any other text (`cancel` included: that is a dialect's
+    /// word, not a stored name).
     pub fn from_stored(text: &str) -> Option<OrderStatus> {
         OrderStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }

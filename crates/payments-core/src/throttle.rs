@@ -34,6 +34,24 @@ struct Entry {
 }
 
 /// Counts wrong keys per (client, shop).
+///
+/// [`Payments`](crate::Payments) keeps one and consults it in every call that takes
+/// credentials; it is in memory, so each server process counts on its own.
+///
+/// ```
+/// use payments_core::{KeyThrottle, ShopId, ThrottleConfig};
+/// use time::OffsetDateTime;
+/// # fn main() -> Result<(), payments_core::IdError> {
+/// let throttle = KeyThrottle::new(ThrottleConfig { max_failures: 2, ..ThrottleConfig::default() });
+/// let (shop, now) = (ShopId::parse("101")?, OffsetDateTime::UNIX_EPOCH);
+/// throttle.failed("203.0.113.7", shop, now);
+/// assert_eq!(throttle.check("203.0.113.7", shop, now), Ok(()));
+/// throttle.failed("203.0.113.7", shop, now);
+/// assert_eq!(throttle.check("203.0.113.7", shop, now), Err(300)); // locked out for 5 minutes
+/// assert_eq!(throttle.check("198.51.100.1", shop, now), Ok(())); // other clients are not
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default)]
 pub struct KeyThrottle {
     config: ThrottleConfig,
@@ -41,6 +59,7 @@ pub struct KeyThrottle {
 }
 
 impl KeyThrottle {
+    /// An empty throttle with these limits.
     pub fn new(config: ThrottleConfig) -> KeyThrottle {
         KeyThrottle {
             config,
@@ -69,6 +88,7 @@ impl KeyThrottle {
         })
     }
 
+    /// Counts a wrong key from this client for this shop.
     pub fn failed(&self, client: &str, shop: ShopId, now: OffsetDateTime) {
         let config = self.config;
         self.with(|map| {
@@ -100,6 +120,7 @@ impl KeyThrottle {
         });
     }
 
+    /// A right key: forgets this client's failures for this shop.
     pub fn succeeded(&self, client: &str, shop: ShopId) {
         self.with(|map| map.remove(&(client.to_owned(), shop)));
     }

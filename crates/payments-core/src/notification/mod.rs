@@ -27,7 +27,7 @@
 //!   [outgoing](NotTopUpKind::Outgoing). Everything else, including a ➕ without a top-up header,
 //!   is [not a notification](NotTopUpKind::NotANotification).
 //! - **Amount.** The number after ➕ up to `UZS`, read exactly into tiyin (see
-//!   [`Money`](crate::Money)): thousands separated by `.`, `,`, space, U+00A0 or U+202F in groups
+//!   [`Money`]): thousands separated by `.`, `,`, space, U+00A0 or U+202F in groups
 //!   of three; a `,` or `.` followed by exactly two final digits is the decimal separator. Mixed
 //!   or misplaced separators, zero and more than 15 whole digits are refused, never guessed. The
 //!   `💰` balance line is not the amount.
