@@ -1,0 +1,727 @@
+//! `examples/topup_bot` end to end on loopback: the real `kassa` binary in demo mode, a fake
+//! Telegram Bot API in this process (it serves `getUpdates` and records `sendMessage`), and
+//! the bot as its own process, killed and started again on the way.
+
+mod common;
+
+#[allow(dead_code)]
+#[path = "../examples/topup_bot/money.rs"]
+mod money;
+
+use common::Server;
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "123456789:TEST-token_for-the-fake-api";
+const USER: i64 = 424_242;
+/// Bounded waits: generous, since a loaded CI machine is slow; nothing here times speed.
+const WAIT: Duration = Duration::from_secs(30);
+
+// ---------------------------------------------------------------------------------------------
+// The fake Bot API.
+
+#[derive(Default)]
+struct TgState {
+    /// Updates not yet confirmed by an offset above them.
+    queue: VecDeque<Value>,
+    next_update: i64,
+    /// Every `sendMessage` body, in order.
+    sent: Vec<Value>,
+    /// Every method called, in order.
+    calls: Vec<String>,
+}
+
+struct FakeTelegram {
+    url: String,
+    state: Arc<Mutex<TgState>>,
+}
+
+impl FakeTelegram {
+    fn start() -> FakeTelegram {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = Arc::new(Mutex::new(TgState {
+            next_update: 1000,
+            ..TgState::default()
+        }));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = shared.clone();
+                // getUpdates waits, so each connection gets its own thread.
+                std::thread::spawn(move || serve_one(stream, &state));
+            }
+        });
+        FakeTelegram { url, state }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TgState> {
+        self.state.lock().expect("lock")
+    }
+
+    fn push(&self, content: (&str, Value)) {
+        let mut s = self.lock();
+        let id = s.next_update;
+        s.next_update += 1;
+        let mut update = json!({"update_id": id});
+        update[content.0] = content.1;
+        s.queue.push_back(update);
+    }
+
+    fn user() -> Value {
+        json!({"id": USER, "is_bot": false, "first_name": "Aziza", "language_code": "en"})
+    }
+
+    fn chat() -> Value {
+        json!({"id": USER, "type": "private", "first_name": "Aziza"})
+    }
+
+    /// The user writes `text`.
+    fn say(&self, text: &str) {
+        let id = self.lock().next_update;
+        self.push((
+            "message",
+            json!({
+                "message_id": id,
+                "date": 1_790_000_000,
+                "chat": FakeTelegram::chat(),
+                "from": FakeTelegram::user(),
+                "text": text,
+            }),
+        ));
+    }
+
+    /// The user presses an inline button with `data`.
+    fn press(&self, data: &str) {
+        let id = self.lock().next_update;
+        self.push((
+            "callback_query",
+            json!({
+                "id": format!("cb{id}"),
+                "from": FakeTelegram::user(),
+                "chat_instance": "42",
+                "data": data,
+                "message": {"message_id": 1, "date": 1_790_000_000, "chat": FakeTelegram::chat(), "text": "…"},
+            }),
+        ));
+    }
+
+    fn sent(&self) -> Vec<Value> {
+        self.lock().sent.clone()
+    }
+
+    fn texts(&self) -> Vec<String> {
+        self.sent()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+
+    /// Waits for a sent message after the first `after` for which `pred` holds.
+    fn wait_message(&self, after: usize, what: &str, pred: impl Fn(&str) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(m) = self.sent().into_iter().skip(after).find(|m| {
+                m["chat_id"].as_i64() == Some(USER) && pred(m["text"].as_str().unwrap_or(""))
+            }) {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no message {what} within {WAIT:?}; sent: {:#?}",
+                self.texts()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn count(&self, pred: impl Fn(&str) -> bool) -> usize {
+        self.texts().iter().filter(|t| pred(t)).count()
+    }
+}
+
+fn serve_one(stream: TcpStream, state: &Mutex<TgState>) {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+    let mut length = 0;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.trim().split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let (token_part, method) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or(("", ""));
+    let (status, answer) = if token_part != format!("bot{TOKEN}") {
+        (
+            "401 Unauthorized",
+            json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
+        )
+    } else {
+        state.lock().expect("lock").calls.push(method.to_owned());
+        (
+            "200 OK",
+            json!({"ok": true, "result": respond(method, &body, state)}),
+        )
+    };
+    let text = answer.to_string();
+    let mut stream = reader.into_inner();
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+}
+
+fn respond(method: &str, body: &Value, state: &Mutex<TgState>) -> Value {
+    match method {
+        "getMe" => {
+            json!({"id": 1, "is_bot": true, "first_name": "Kassa top-up", "username": "kassa_topup_bot"})
+        }
+        "getUpdates" => {
+            // As Telegram: an offset confirms every update below it; waits a little (not the
+            // asked timeout, to keep the test quick) when there is nothing.
+            let offset = body["offset"].as_i64().unwrap_or(0);
+            let deadline = Instant::now() + Duration::from_millis(300);
+            loop {
+                {
+                    let mut s = state.lock().expect("lock");
+                    while s
+                        .queue
+                        .front()
+                        .is_some_and(|u| u["update_id"].as_i64().unwrap_or(0) < offset)
+                    {
+                        s.queue.pop_front();
+                    }
+                    if !s.queue.is_empty() || Instant::now() > deadline {
+                        return Value::Array(s.queue.iter().cloned().collect());
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        "sendMessage" => {
+            let mut s = state.lock().expect("lock");
+            s.sent.push(body.clone());
+            json!({
+                "message_id": 5000 + s.sent.len(),
+                "date": 1_790_000_000,
+                "chat": FakeTelegram::chat(),
+                "text": body["text"],
+            })
+        }
+        _ => Value::Bool(true),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bot process.
+
+/// The example's binary: built (or found up to date) by cargo, in the target directory this
+/// test runs from, whether `CARGO_TARGET_DIR` is set (as `.ci/run` does) or not (`target/`).
+/// `TOPUP_BOT_BIN` names a binary built already.
+fn bot_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("TOPUP_BOT_BIN") {
+            return PathBuf::from(bin);
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--example", "topup_bot", "--message-format=json"])
+            .arg("--manifest-path")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        // This test's own binary is `<target dir>/<profile>/deps/topup_bot-…`: build the
+        // example there too (and in release when this is a release build).
+        let exe = std::env::current_exe().expect("current exe");
+        let profile_dir = exe.parent().and_then(Path::parent);
+        if std::env::var_os("CARGO_TARGET_DIR").is_none()
+            && let Some(target) = profile_dir.and_then(Path::parent)
+        {
+            cmd.env("CARGO_TARGET_DIR", target);
+        }
+        if profile_dir.and_then(Path::file_name) == Some("release".as_ref()) {
+            cmd.arg("--release");
+        }
+        let out = cmd.output().expect("run cargo build --example topup_bot");
+        assert!(
+            out.status.success(),
+            "cargo build --example topup_bot failed"
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "topup_bot")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo names the topup_bot executable")
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+struct Bot {
+    env: Vec<(String, String)>,
+    health: String,
+    data: PathBuf,
+    log: PathBuf,
+    child: Option<Child>,
+    agent: ureq::Agent,
+}
+
+impl Bot {
+    fn env(
+        kassa: &Server,
+        tg: &FakeTelegram,
+        data: &Path,
+        health_port: u16,
+    ) -> Vec<(String, String)> {
+        [
+            ("TELEGRAM_BOT_TOKEN", TOKEN.to_owned()),
+            ("TELEGRAM_API_URL", tg.url.clone()),
+            ("KASSA_URL", kassa.base.clone()),
+            ("SHOP_ID", "695008".into()),
+            ("SHOP_KEY", "Z631XLBO7O".into()),
+            ("BOT_HEALTH_LISTEN", format!("127.0.0.1:{health_port}")),
+            ("BOT_DATA_DIR", data.to_string_lossy().into_owned()),
+            ("BOT_CHECK_INTERVAL", "1s".into()),
+            ("RUST_LOG", "info".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    fn start(kassa: &Server, tg: &FakeTelegram, dir: &Path) -> Bot {
+        let port = free_port();
+        let data = dir.join("data");
+        let mut bot = Bot {
+            env: Bot::env(kassa, tg, &data, port),
+            health: format!("http://127.0.0.1:{port}/health"),
+            data,
+            log: dir.join("bot.log"),
+            child: None,
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(10))
+                .build(),
+        };
+        bot.spawn();
+        bot
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log");
+        let mut cmd = Command::new(bot_bin());
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(log);
+        self.child = Some(cmd.spawn().expect("spawn topup_bot"));
+        // Up once /health answers and a first check ran.
+        self.wait_health("the first check", |h| !h["last_check_at"].is_null());
+    }
+
+    fn kill_9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.kill_9();
+        self.spawn();
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn health(&self) -> Option<(u16, Value)> {
+        let resp = match self.agent.get(&self.health).call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(_) => return None,
+        };
+        let status = resp.status();
+        resp.into_json().ok().map(|v| (status, v))
+    }
+
+    fn wait_health(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!("the bot exited ({status}):\n{}", self.logs());
+            }
+            if let Some((200, h)) = self.health()
+                && pred(&h)
+            {
+                return h;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "/health never showed {what}:\n{:?}\n{}",
+                self.health(),
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `transactions.json`, parsed.
+    fn transactions(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.data.join("transactions.json")).unwrap_or_default();
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let v: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("transactions.json is not JSON ({e}):\n{text}"));
+        v["transactions"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The line of `transactions.json` that holds `order`, parsed on its own.
+    fn line_of(&self, order: &str) -> Value {
+        let text = std::fs::read_to_string(self.data.join("transactions.json")).expect("file");
+        let line = text
+            .lines()
+            .find(|l| l.contains(order))
+            .unwrap_or_else(|| panic!("no line with {order}:\n{text}"));
+        serde_json::from_str(line.trim_end_matches(',')).expect("one transaction a line")
+    }
+
+    fn wait_transaction(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(t) = self.transactions().into_iter().find(|t| pred(t)) {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no transaction {what}: {:#?}\n{}",
+                self.transactions(),
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn balances(&self) -> Value {
+        let text = std::fs::read_to_string(self.data.join("balances.json")).expect("balances");
+        serde_json::from_str(&text).expect("balances JSON")
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        self.kill_9();
+        if std::thread::panicking() {
+            eprintln!("--- topup_bot log ---\n{}", self.logs());
+        }
+    }
+}
+
+fn kassa_status(kassa: &Server, order: &str) -> String {
+    let r = kassa.get(&format!("/api?method=check&order={order}"));
+    r.json()["data"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests.
+
+#[test]
+fn top_up_paid_once_overdue_cancelled_across_restarts() {
+    let kassa = Server::demo_with(&[("KASSA_ORDER_TTL", "6s"), ("KASSA_TICK", "1s")]);
+    let tg = FakeTelegram::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bot = Bot::start(&kassa, &tg, dir.path());
+
+    // /health answers: running, a check made, both services reached.
+    let (status, h) = bot.health().expect("health");
+    assert_eq!(status, 200, "{h}");
+    assert_eq!(h["running"], true);
+    assert_eq!(h["status"], "ok");
+    assert_eq!(h["kassa"]["reachable"], true, "{h}");
+    assert_eq!(h["telegram"]["reachable"], true, "{h}");
+    assert!(h["last_check_at"].as_str().is_some(), "{h}");
+
+    // /start: a greeting with the amount buttons.
+    tg.say("/start");
+    let m = tg.wait_message(0, "greeting", |t| t.contains("Hello, Aziza"));
+    let buttons = m["reply_markup"]["inline_keyboard"].to_string();
+    assert!(buttons.contains("topup:50000"), "{buttons}");
+    assert!(buttons.contains("50 000 so'm"), "{buttons}");
+
+    // Bad amounts are answered clearly and make no order.
+    for (typed, answer) in [
+        ("/topup abc", "is not an amount"),
+        ("/topup -5", "cannot be negative"),
+        ("/topup 0", "more than zero"),
+        ("/topup 1e3", "1000, not 1e3"),
+        ("/topup 5000.001", "two digits after the point"),
+        ("/topup 1,000", "without spaces or commas"),
+        ("/topup 10", "smallest top-up is 1 000 so'm"),
+    ] {
+        let before = tg.sent().len();
+        tg.say(typed);
+        tg.wait_message(before, answer, |t| t.contains(answer));
+    }
+    assert!(bot.transactions().is_empty(), "{:?}", bot.transactions());
+
+    // /topup 5000: an order in Kassa, the line in transactions.json, and what to pay.
+    let before = tg.sent().len();
+    tg.say("/topup 5000");
+    let first = bot.wait_transaction("for 5000", |t| t["amount"] == "5000");
+    let order = first["order"].as_str().expect("order").to_owned();
+    assert_eq!(first["status"], "pending");
+    assert_eq!(first["user_id"], USER);
+    assert_eq!(kassa_status(&kassa, &order), "pending");
+    let m = tg.wait_message(before, "with the order", |t| t.contains(&order));
+    let text = m["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("Transfer exactly <b>5 000 so'm</b>"),
+        "{text}"
+    );
+    assert!(text.contains("8600 3104 9512 6224"), "{text}");
+    assert!(text.contains("Time left:"), "{text}");
+    assert!(text.contains("/pay/"), "{text}");
+    assert_eq!(m["parse_mode"], "HTML");
+    let copy = m["reply_markup"]["inline_keyboard"].to_string();
+    assert!(
+        copy.contains("8600310495126224") && copy.contains("\"5000\""),
+        "{copy}"
+    );
+
+    // The bot goes down and comes back while the order waits: nothing is lost.
+    bot.restart();
+    assert_eq!(bot.line_of(&order)["status"], "pending");
+
+    // The money arrives (the operator confirms it in Kassa): credited at the next check.
+    let r = kassa.confirm(&order);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let paid = |t: &str| t.contains("Payment received") && t.contains(&order);
+    let m = tg.wait_message(0, "of the payment", paid);
+    let text = m["text"].as_str().unwrap_or("");
+    assert!(text.contains("+5 000 so'm"), "{text}");
+    assert!(text.contains("Balance: 5 000 so'm"), "{text}");
+    let line = bot.line_of(&order);
+    assert_eq!(line["status"], "paid", "{line}");
+    assert_eq!(line["notified"], true, "{line}");
+    assert_eq!(bot.balances(), json!({USER.to_string(): "5000"}));
+
+    let before = tg.sent().len();
+    tg.say("/balance");
+    tg.wait_message(before, "of the balance", |t| {
+        t.contains("Your balance: 5 000 so'm.")
+    });
+
+    // Another restart, and a few checks after it: the order is not credited again, the user
+    // not told again, the /topup not handled again.
+    bot.restart();
+    let seen = bot.health().map(|(_, h)| h["last_check_at"].clone());
+    bot.wait_health("a later check", |h| {
+        Some(h["last_check_at"].clone()) != seen
+    });
+    let before = tg.sent().len();
+    tg.say("/balance");
+    tg.wait_message(before, "of the balance", |t| {
+        t.contains("Your balance: 5 000 so'm.")
+    });
+    assert_eq!(tg.count(paid), 1, "{:#?}", tg.texts());
+    assert_eq!(bot.transactions().len(), 1, "{:#?}", bot.transactions());
+    assert_eq!(bot.balances(), json!({USER.to_string(): "5000"}));
+
+    // A second order, from a button, left unpaid; the bot is down when it expires and cancels
+    // it through Kassa when it is back, and tells the user.
+    let before = tg.sent().len();
+    tg.press("topup:10000");
+    let second = bot.wait_transaction("for 10000", |t| t["amount"] == "10000");
+    let order2 = second["order"].as_str().expect("order").to_owned();
+    tg.wait_message(before, "with the second order", |t| t.contains(&order2));
+    bot.kill_9();
+    let deadline = Instant::now() + WAIT;
+    while kassa_status(&kassa, &order2) == "pending" {
+        assert!(
+            Instant::now() < deadline,
+            "the order never expired in Kassa"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bot.spawn();
+    let expired = |t: &str| t.contains("not paid in time") && t.contains(&order2);
+    let m = tg.wait_message(0, "of the expiry", expired);
+    assert!(m["text"].as_str().unwrap_or("").contains("10 000 so'm"));
+    assert_eq!(bot.line_of(&order2)["status"], "expired");
+    assert_eq!(kassa_status(&kassa, &order2), "cancel");
+    // One more check pass: told once.
+    let seen = bot.health().map(|(_, h)| h["last_check_at"].clone());
+    bot.wait_health("a later check", |h| {
+        Some(h["last_check_at"].clone()) != seen
+    });
+    assert_eq!(tg.count(expired), 1, "{:#?}", tg.texts());
+
+    // /cancel cancels a pending order through Kassa.
+    let before = tg.sent().len();
+    tg.say("/topup 20000");
+    let third = bot.wait_transaction("for 20000", |t| t["amount"] == "20000");
+    let order3 = third["order"].as_str().expect("order").to_owned();
+    tg.wait_message(before, "with the third order", |t| t.contains(&order3));
+    tg.say("/cancel");
+    tg.wait_message(before, "of the cancel", |t| {
+        t.contains("is cancelled") && t.contains(&order3)
+    });
+    assert_eq!(bot.line_of(&order3)["status"], "cancelled");
+    assert_eq!(kassa_status(&kassa, &order3), "cancel");
+
+    // /history lists them all; the balance is the one paid order.
+    let before = tg.sent().len();
+    tg.say("/history");
+    let m = tg.wait_message(before, "of the history", |t| t.contains("latest payments"));
+    let text = m["text"].as_str().unwrap_or("");
+    for expected in [
+        order.as_str(),
+        order2.as_str(),
+        order3.as_str(),
+        "+5 000 so'm — paid",
+        "10 000 so'm — expired",
+        "20 000 so'm — cancelled",
+        "Your balance: 5 000 so'm.",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+    assert_eq!(bot.transactions().len(), 3);
+    assert_eq!(bot.balances(), json!({USER.to_string(): "5000"}));
+    assert_eq!(tg.count(paid), 1);
+    // Written atomically: no temporary file left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&bot.data)
+        .expect("data dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Kassa's own ledger agrees: the shop was credited the one paid order.
+    let shop = kassa.get("/api?shop_id=695008&shop_key=Z631XLBO7O").json();
+    assert_eq!(shop["data"]["balance"], "5000", "{shop}");
+
+    // The bot asked Telegram with long polling and set its command menu.
+    let calls = tg.lock().calls.clone();
+    assert!(calls.iter().any(|c| c == "getUpdates"));
+    assert!(calls.iter().any(|c| c == "setMyCommands"));
+    assert!(calls.iter().any(|c| c == "answerCallbackQuery"));
+}
+
+#[test]
+fn refused_credentials_and_missing_settings_exit_2() {
+    // Nothing set: every missing variable is named.
+    let out = Command::new(bot_bin())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("run topup_bot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for name in ["TELEGRAM_BOT_TOKEN", "KASSA_URL", "SHOP_ID", "SHOP_KEY"] {
+        assert!(stderr.contains(&format!("{name} is not set")), "{stderr}");
+    }
+
+    // A malformed setting names its variable.
+    let out = Command::new(bot_bin())
+        .env_clear()
+        .env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .env("KASSA_URL", "http://127.0.0.1:9")
+        .env("SHOP_ID", "695008")
+        .env("SHOP_KEY", "x")
+        .env("BOT_CHECK_INTERVAL", "often")
+        .output()
+        .expect("run topup_bot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("BOT_CHECK_INTERVAL=often"), "{stderr}");
+
+    // Kassa refuses the shop key: a configuration error too.
+    let kassa = Server::demo();
+    let tg = FakeTelegram::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut env = Bot::env(&kassa, &tg, &dir.path().join("data"), free_port());
+    env.retain(|(k, _)| k != "SHOP_KEY");
+    let out = Command::new(bot_bin())
+        .env_clear()
+        .envs(env)
+        .env("SHOP_KEY", "WRONGKEY00")
+        .output()
+        .expect("run topup_bot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("SHOP_ID / SHOP_KEY"), "{stderr}");
+}
+
+#[test]
+fn amounts_are_exact_tiyin() {
+    use money::{AmountError::*, display, parse_kassa, parse_som, to_kassa};
+    assert_eq!(parse_som("50000"), Ok(5_000_000));
+    assert_eq!(parse_som(" 50000.01 "), Ok(5_000_001));
+    assert_eq!(parse_som("1000.5"), Ok(100_050));
+    assert_eq!(parse_som("0.01"), Ok(1));
+    assert_eq!(parse_som(""), Err(Empty));
+    assert_eq!(parse_som("abc"), Err(NotANumber));
+    assert_eq!(parse_som("-5"), Err(Negative));
+    assert_eq!(parse_som("0"), Err(Zero));
+    assert_eq!(parse_som("0.00"), Err(Zero));
+    assert_eq!(parse_som("1e3"), Err(Exponent));
+    assert_eq!(parse_som("1E3"), Err(Exponent));
+    assert_eq!(parse_som("1,000"), Err(Separator));
+    assert_eq!(parse_som("1 000"), Err(Separator));
+    assert_eq!(parse_som("1.005"), Err(TooManyDecimals));
+    assert_eq!(parse_som("+5"), Err(NotANumber));
+    assert_eq!(parse_som(".5"), Err(NotANumber));
+    assert_eq!(parse_som("5."), Err(NotANumber));
+    assert_eq!(parse_som("NaN"), Err(NotANumber));
+    assert_eq!(parse_som("99999999999999999999"), Err(TooLarge));
+    assert_eq!(parse_kassa("0"), Some(0));
+    assert_eq!(parse_kassa("50000.10"), Some(5_000_010));
+    for t in [1, 99, 100, 5_000_000, 5_000_001, 100_050, u64::MAX / 1000] {
+        assert_eq!(parse_kassa(&to_kassa(t)), Some(t));
+    }
+    assert_eq!(to_kassa(100_050), "1000.50");
+    assert_eq!(display(5_000_000), "50 000");
+    assert_eq!(display(100_000_000_00), "100 000 000");
+    assert_eq!(display(100_050), "1 000.50");
+    assert_eq!(display(5), "0.05");
+}
