@@ -20,6 +20,7 @@ mod models_settlement;
 mod outbox_store;
 mod schema;
 mod settle;
+mod stats;
 mod store;
 pub mod testing;
 

@@ -257,14 +257,24 @@ fn bad_request_message(e: ParamError) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
+/// Every error of the dialect: the document's `status` and `message`, plus a stable `code`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RasmiyError)]
+pub(crate) struct ErrorBody {
+    #[schema(example = "error")]
     status: &'static str,
+    /// The original service's Uzbek text; branch on `code`, not on this.
+    #[schema(value_type = String, example = "Bunday order topilmadi!")]
     message: Cow<'static, str>,
+    #[schema(schema_with = crate::openapi::error_code)]
     code: &'static str,
+    /// With `too_many_requests`: seconds to wait (also in `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 300)]
     retry_after: Option<u64>,
+    /// With `amount_too_large`: the server's maximum, as som text.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "100000000")]
     max_amount: Option<String>,
 }
 

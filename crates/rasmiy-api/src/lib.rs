@@ -32,6 +32,7 @@ pub mod body;
 pub mod call;
 pub mod errors;
 pub mod handlers;
+pub mod openapi;
 pub mod params;
 pub mod render;
 
@@ -43,6 +44,10 @@ pub struct RasmiyConfig {
     /// The server's public base URL: page shops get `{public_url}/pay/{token}` as `pay_url`.
     pub public_url: String,
 }
+
+/// Every route [`routes`] mounts, as (method, path): the list the server's OpenAPI document is
+/// checked against (`tests/openapi.rs`). Other methods on `/api` get the dialect's 405.
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api"), ("POST", "/api")];
 
 /// Registers `/api` (GET and POST; any other method gets the dialect's error body). Expects
 /// `web::Data<payments_core::Payments>` in the app data.

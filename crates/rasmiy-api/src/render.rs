@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use payments_core::{Order, OrderStatus, Shop, ShopKey, ShopKind};
 use serde::Serialize;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 /// Serialises a body; the types here cannot fail to serialise, but if one ever did the
 /// client still gets the dialect's error shape.
@@ -57,25 +58,51 @@ impl Clock {
     }
 }
 
-#[derive(Serialize)]
-struct Created<'a> {
+/// `create`'s answer. `data` holds exactly the document's three fields; Kassa's additions are
+/// at the top level.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RasmiyCreated)]
+pub(crate) struct Created<'a> {
+    #[schema(example = "success")]
     status: &'static str,
+    /// The order code (24 lowercase letters and digits): what `check` and `cancel` take.
+    #[schema(example = "jy5q8q5mwmuq51cvw7ty3xak")]
     order: &'a str,
+    /// The order's internal number.
+    #[schema(example = 1)]
     insert_id: i64,
     data: CreatedData<'a>,
+    /// Page shops only: the hosted pay page, `{KASSA_PUBLIC_URL}/pay/{token}`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "http://127.0.0.1:8080/pay/jtqkywuwm0g0umb5h26wc5ufbmlt8hyo")]
     pay_url: Option<String>,
+    /// Kassa: what the payer must transfer to the card, as som text (`"50000"`, `"50000.01"`).
+    #[schema(example = "50000")]
     payable_amount: String,
+    /// Kassa: the shop's receiving card (16 digits) as it was when the order was made.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "8600310495126224")]
     card: Option<&'a str>,
+    /// Kassa: when the order expires if unpaid, `YYYY-MM-DD HH:MM:SS` in the server's offset.
+    #[schema(example = "2026-11-24 13:07:28")]
     expires_at: String,
+    /// Kassa: seconds until then.
+    #[schema(example = 300)]
     expires_in: i64,
 }
 
-#[derive(Serialize)]
-struct CreatedData<'a> {
+/// The document's `data` of `create`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RasmiyCreatedData)]
+pub(crate) struct CreatedData<'a> {
+    /// The amount asked, as canonical som text: whole sums without decimals (`"50000"`),
+    /// others with two (`"1000.50"`).
+    #[schema(example = "50000")]
     amount: String,
+    #[schema(example = "695008")]
     shop_id: String,
+    /// The key the client sent, echoed as in the document.
+    #[schema(example = "Z631XLBO7O")]
     shop_key: &'a str,
 }
 
@@ -111,20 +138,40 @@ pub fn created(
     })
 }
 
-#[derive(Serialize)]
-struct Checked<'a> {
+/// `check`'s answer.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RasmiyChecked)]
+pub(crate) struct Checked<'a> {
+    #[schema(example = "success")]
     status: &'static str,
+    /// The order's own code (also when it was looked up by its `PAY_…` id).
+    #[schema(example = "iu2dia2cbqf82yis0za4i4ax")]
     order: &'a str,
     data: CheckedData,
+    /// Kassa: what the payer must transfer, as som text.
+    #[schema(example = "50000")]
     payable_amount: String,
+    /// Kassa: `YYYY-MM-DD HH:MM:SS` in the server's offset.
+    #[schema(example = "2026-11-24 13:07:28")]
     expires_at: String,
+    /// Kassa: seconds until expiry; 0 once the order is final.
+    #[schema(example = 300)]
     expires_in: i64,
 }
 
-#[derive(Serialize)]
-struct CheckedData {
+/// The document's `data` of `check`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RasmiyCheckedData)]
+pub(crate) struct CheckedData {
+    /// The amount asked, as som text.
+    #[schema(example = "50000")]
     amount: String,
+    /// `pending`, `paid`, or `cancel` (cancelled or expired; an overdue order shows `cancel`
+    /// before the worker's sweep).
+    #[schema(example = "pending")]
     status: &'static str,
+    /// When the order was made, `YYYY-MM-DD HH:MM:SS` in the server's offset.
+    #[schema(example = "2026-11-24 13:02:28")]
     date: String,
 }
 
@@ -145,10 +192,15 @@ pub fn checked(order: &Order, clock: Clock) -> HttpResponse {
     })
 }
 
-#[derive(Serialize)]
-struct Cancelled<'a> {
+/// `cancel`'s answer.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RasmiyCancelled)]
+pub(crate) struct Cancelled<'a> {
+    #[schema(example = "success")]
     status: &'static str,
+    #[schema(example = "Buyurtma muvaffaqiyatli bekor qilindi.")]
     message: &'static str,
+    #[schema(example = "iu2dia2cbqf82yis0za4i4ax")]
     order: &'a str,
 }
 
@@ -160,19 +212,34 @@ pub fn cancelled(order: &Order) -> HttpResponse {
     })
 }
 
-#[derive(Serialize)]
-struct ShopInfo<'a> {
+/// The shop-information answer (no `method`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = RasmiyShopInfo)]
+pub(crate) struct ShopInfo<'a> {
+    #[schema(example = "success")]
     status: &'static str,
     data: ShopData<'a>,
 }
 
-#[derive(Serialize)]
-struct ShopData<'a> {
+/// The document's `data` of the shop-information call.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RasmiyShopData)]
+pub(crate) struct ShopData<'a> {
+    /// The owner's Telegram user id.
+    #[schema(example = 123456789)]
     user_id: i64,
+    #[schema(example = "695008")]
     shop_id: String,
+    #[schema(example = "Do'kon nomi")]
     shop_name: &'a str,
+    /// The sum of the shop's paid orders, as som text.
+    #[schema(example = "50000")]
     balance: String,
+    /// `pending`, `confirm` or `blocked`; only `confirm` shops take payments.
+    #[schema(example = "confirm")]
     status: &'static str,
+    /// `Toʻlandi` (fee paid) or `Toʻlanmagan`, spelled with U+02BB as the original.
+    #[schema(example = "Toʻlandi")]
     month_status: &'static str,
 }
 

@@ -35,8 +35,11 @@ pub mod fields;
 mod handlers;
 pub mod input;
 pub mod json;
+pub mod openapi;
 pub mod query;
 pub mod render;
+
+pub use openapi::ROUTES;
 
 /// Settings of the dialect.
 #[derive(Clone, Debug)]
