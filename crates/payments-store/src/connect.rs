@@ -17,13 +17,23 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/po
 /// Which database a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// An SQLite file (bundled libsqlite3).
     Sqlite,
+    /// A PostgreSQL server (bundled libpq).
     Postgres,
 }
 
 impl Backend {
     /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else (a plain path,
     /// `sqlite://path`) is an SQLite file.
+    ///
+    /// ```
+    /// use payments_store::Backend;
+    /// assert_eq!(Backend::of_url("kassa.db"), Backend::Sqlite);
+    /// assert_eq!(Backend::of_url("sqlite:///var/lib/kassa/kassa.db"), Backend::Sqlite);
+    /// assert_eq!(Backend::of_url("postgres://kassa@db/kassa"), Backend::Postgres);
+    /// assert_eq!(Backend::of_url("postgres://kassa@db/kassa").as_str(), "postgres");
+    /// ```
     pub fn of_url(url: &str) -> Backend {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
@@ -32,6 +42,7 @@ impl Backend {
         }
     }
 
+    /// `sqlite` or `postgres`.
     pub fn as_str(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -41,6 +52,13 @@ impl Backend {
 }
 
 /// The SQLite file a URL names.
+///
+/// ```
+/// use payments_store::sqlite_path;
+/// assert_eq!(sqlite_path("sqlite://data/kassa.db"), "data/kassa.db");
+/// assert_eq!(sqlite_path("sqlite:kassa.db"), "kassa.db");
+/// assert_eq!(sqlite_path("/var/lib/kassa/kassa.db"), "/var/lib/kassa/kassa.db");
+/// ```
 pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))

@@ -7,6 +7,11 @@
 //! at the workspace root, a folder per backend) are embedded and run when a store opens.
 //!
 //! Calls block; async callers run them on a blocking pool. Nothing here knows about HTTP.
+//!
+//! [`DieselStore::open`] is the one entry point; its documentation and [`DieselStore`]'s show
+//! it at work. [`testing`] gives tests a database of their own.
+
+#![warn(missing_docs)]
 
 #[macro_use]
 mod conn;

@@ -17,6 +17,62 @@ use payments_core::{
 use time::OffsetDateTime;
 
 /// Shops, orders and the ledger in a relational database.
+///
+/// Implements [`Store`]: hand it to [`Payments`](payments_core::Payments) in an `Arc`. Cheap to
+/// share between threads (it holds a connection pool); every call blocks.
+///
+/// A whole embedding, on a temporary SQLite file: a shop, an order, its payment, the ledger.
+///
+/// ```
+/// use payments_core::{
+///     CardNumber, CodeStyle, Credentials, IncomingPayment, KeyHasher, Money, MonthStatus,
+///     Payments, PaymentsConfig, Settlement, ShopDraft, ShopKind, ShopStatus,
+/// };
+/// use payments_store::{Backend, DieselStore};
+/// use std::sync::Arc;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let store = DieselStore::open(&dir.path().join("shop.db").to_string_lossy())?;
+/// assert_eq!(store.backend(), Backend::Sqlite);
+/// let payments = Payments::new(
+///     Arc::new(store),
+///     KeyHasher::new(b"a server secret of 16+ bytes")?,
+///     PaymentsConfig::default(),
+/// );
+///
+/// let (shop, key) = payments.add_shop(ShopDraft {
+///     id: None,
+///     key: None,
+///     name: "Kitob do'koni".into(),
+///     user_id: 0,
+///     kind: ShopKind::Api,
+///     status: ShopStatus::Confirm,
+///     month_status: MonthStatus::Paid,
+///     card: Some(CardNumber::parse("8600 1234 5678 4321")?),
+///     callback_url: None,
+/// })?;
+/// let creds = Credentials { shop_id: shop.id, key, client: "docs".into() };
+/// let (order, _) = payments.create_order(&creds, Money::parse("25000")?, CodeStyle::Rasmiy)?;
+///
+/// // The money arrives on the card: exactly the payable amount.
+/// let now = payments.now();
+/// let paid = payments.settle(&IncomingPayment {
+///     source: "docs".into(),
+///     reference: "txn-1".into(),
+///     card_last4: "4321".into(),
+///     amount: order.payable_amount,
+///     paid_at: Some(now),
+///     received_at: now,
+///     raw: None,
+/// })?;
+/// assert!(matches!(paid, Settlement::Matched { .. }));
+/// assert_eq!(payments.shop(shop.id)?.balance, Money::parse("25000")?);
+/// assert_eq!(payments.ledger(shop.id)?.len(), 1);
+/// assert!(payments.verify()?.is_clean());
+/// # Ok(())
+/// # }
+/// ```
 pub struct DieselStore {
     pub(crate) pools: Pools,
     /// SQLite only: the writer that batches creates into shared commits.
@@ -35,13 +91,53 @@ impl std::fmt::Debug for DieselStore {
 impl DieselStore {
     /// Opens (creating an SQLite file if needed) and migrates the database a URL names.
     ///
+    /// The URL is a file path or `sqlite://path` (SQLite), or `postgres://…` /
+    /// `postgresql://…` (PostgreSQL; the database must exist, and its user may create tables).
+    /// Migrations run now, forward only; on PostgreSQL several processes opening at once take
+    /// turns. An unreachable database is [`StoreError::Unavailable`].
+    ///
+    /// ```
+    /// use payments_core::Store;
+    /// use payments_store::DieselStore;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("kassa.db");
+    /// let store = DieselStore::open(&path.to_string_lossy())?;
+    /// store.ping()?;
+    /// assert!(path.exists());
+    /// // Opening it again finds it migrated.
+    /// drop(store);
+    /// DieselStore::open(&format!("sqlite://{}", path.display()))?.ping()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// ```no_run
-    /// let store = payments_store::DieselStore::open("kassa.db").unwrap();
+    /// # fn main() -> Result<(), payments_core::StoreError> {
+    /// let store = payments_store::DieselStore::open("postgres://kassa@127.0.0.1:5432/kassa")?;
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn open(url: &str) -> Result<DieselStore, StoreError> {
         DieselStore::open_with(url, PoolOptions::default())
     }
 
+    /// [`DieselStore::open`] with pool settings of one's own.
+    ///
+    /// ```
+    /// use payments_store::{DieselStore, PoolOptions};
+    /// use std::time::Duration;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let url = dir.path().join("kassa.db").to_string_lossy().into_owned();
+    /// let options = PoolOptions {
+    ///     max_size: Some(4),
+    ///     acquire_timeout: Duration::from_secs(2),
+    /// };
+    /// let store = DieselStore::open_with(&url, options)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open_with(url: &str, options: PoolOptions) -> Result<DieselStore, StoreError> {
         let pools = connect::open(url, options)?;
         let backend = Backend::of_url(url);
@@ -58,6 +154,7 @@ impl DieselStore {
         })
     }
 
+    /// Which database it is on.
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -9,6 +9,17 @@ use diesel::pg::PgConnection;
 pub const PG_URL_VAR: &str = "KASSA_TEST_PG_URL";
 
 /// A PostgreSQL database created for one test and dropped when this is dropped.
+///
+/// ```no_run
+/// use payments_store::{DieselStore, testing::PgTestDb};
+/// # fn main() -> Result<(), payments_core::StoreError> {
+/// let Some(db) = PgTestDb::create("my_test") else {
+///     return Ok(()); // KASSA_TEST_PG_URL is unset: SQLite only
+/// };
+/// let store = DieselStore::open(db.url())?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct PgTestDb {
     admin_url: String,
@@ -50,6 +61,7 @@ impl PgTestDb {
         })
     }
 
+    /// The test database's URL.
     pub fn url(&self) -> &str {
         &self.url
     }
