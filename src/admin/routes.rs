@@ -113,12 +113,12 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
     })
 }
 
-fn path_shop(raw: &str) -> Result<payments_core::ShopId, ApiError> {
+pub(super) fn path_shop(raw: &str) -> Result<payments_core::ShopId, ApiError> {
     shop_id(raw)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_shop_id", &e.to_string()))
 }
 
-fn path_order(raw: &str) -> Result<OrderCode, ApiError> {
+pub(super) fn path_order(raw: &str) -> Result<OrderCode, ApiError> {
     OrderCode::parse(raw).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

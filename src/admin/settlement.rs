@@ -1,13 +1,14 @@
 //! `/admin/…` routes of settlement: bank-notification ingestion, the review of unmatched
 //! payments, the delivery log and webhook secrets.
 
-use super::json::{OrderJson, ShopJson, shop_id};
-use super::routes::{Reply, authorize, fail};
+use super::json::{OrderJson, ShopJson};
+use super::routes::{Reply, authorize, fail, path_order, path_shop};
 use crate::http_util::{ApiError, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use payments_core::{
-    IngestLine, IngestOutcome, OrderCode, PaymentRecord, PaymentStatus, Payments, Resolution,
+    IngestLine, IngestOutcome, PaymentError, PaymentRecord, PaymentStatus, Payments, Resolution,
+    Settlement,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -37,13 +38,13 @@ pub fn ingest_line_json(line: &IngestLine, payments: &Payments) -> Value {
         "amount": line.amount.map(|a| a.to_string()),
     });
     let extra = match &line.outcome {
-        IngestOutcome::Matched { payment, order } => {
+        IngestOutcome::Settled(Settlement::Matched { payment, order }) => {
             json!({"result": "matched", "payment_id": payment, "order": OrderJson::new(order, payments)})
         }
-        IngestOutcome::Unmatched { payment, reason } => {
+        IngestOutcome::Settled(Settlement::Unmatched { payment, reason }) => {
             json!({"result": "unmatched", "payment_id": payment, "reason": reason.as_str(), "detail": reason.describe()})
         }
-        IngestOutcome::Duplicate { payment, of } => {
+        IngestOutcome::Settled(Settlement::Duplicate { payment, of }) => {
             json!({"result": "duplicate", "payment_id": payment, "duplicate_of": of})
         }
         IngestOutcome::NotTopUp { kind, detail } => {
@@ -149,13 +150,7 @@ async fn attach(
             &format!("expected {{\"order\": \"…\"}}: {e}"),
         )
     })?;
-    let code = OrderCode::parse(&body.order).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_order_code",
-            "not an order code",
-        )
-    })?;
+    let code = path_order(&body.order)?;
     let p = payments.get_ref().clone();
     let (payment, order) = blocking(move || p.attach_payment(id, &code))
         .await
@@ -215,8 +210,7 @@ async fn deliveries(
     path: web::Path<String>,
 ) -> Reply {
     authorize(&req)?;
-    let id = shop_id(&path)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_shop_id", &e.to_string()))?;
+    let id = path_shop(&path)?;
     let p = payments.get_ref().clone();
     let log = blocking(move || {
         p.shop(id)?;
@@ -252,18 +246,18 @@ async fn redeliver(
 ) -> Reply {
     authorize(&req)?;
     let (shop, outbox) = path.into_inner();
-    let shop = shop_id(&shop)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_shop_id", &e.to_string()))?;
+    let shop = path_shop(&shop)?;
     let outbox = payment_id(&outbox)?;
     let p = payments.get_ref().clone();
     blocking(move || p.redeliver(shop, outbox))
         .await
-        .map_err(|_| {
-            ApiError::new(
+        .map_err(|e| match e {
+            PaymentError::OrderNotFound => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "notification_not_found",
                 "no such notification of this shop",
-            )
+            ),
+            other => fail(other),
         })?;
     Ok(HttpResponse::Accepted().json(json!({ "notification_id": outbox, "state": "pending" })))
 }
@@ -274,8 +268,7 @@ async fn rotate_webhook_secret(
     path: web::Path<String>,
 ) -> Reply {
     authorize(&req)?;
-    let id = shop_id(&path)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_shop_id", &e.to_string()))?;
+    let id = path_shop(&path)?;
     let p = payments.get_ref().clone();
     let shop = blocking(move || p.rotate_webhook_secret(id))
         .await

@@ -2,7 +2,7 @@
 //! `kassa ingest` run.
 
 use crate::notification::{self, NotTopUpKind, Notice};
-use crate::{IncomingPayment, Money, Order, PaymentError, Payments, Settlement, Unmatched};
+use crate::{IncomingPayment, Money, PaymentError, Payments, Settlement};
 
 /// The source name of payments read from bank notifications.
 pub const NOTIFICATION_SOURCE: &str = "notification";
@@ -10,27 +10,8 @@ pub const NOTIFICATION_SOURCE: &str = "notification";
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
-    /// A top-up that paid this order.
-    Matched {
-        /// The recorded payment's id.
-        payment: i64,
-        /// The order, now paid.
-        order: Order,
-    },
-    /// A top-up kept for the operator's review.
-    Unmatched {
-        /// The recorded payment's id.
-        payment: i64,
-        /// Why it matched nothing.
-        reason: Unmatched,
-    },
-    /// The same card, amount and minute were ingested before: recorded, credits nothing.
-    Duplicate {
-        /// The recorded payment's id.
-        payment: i64,
-        /// The payment it repeats.
-        of: i64,
-    },
+    /// A top-up, recorded and settled: matched, kept for review, or a duplicate.
+    Settled(Settlement),
     /// Not money coming in (outgoing, reversal, or not a notification): never credited.
     NotTopUp {
         /// What kind of message it is.
@@ -93,13 +74,7 @@ impl Payments {
                 payment.amount,
                 payment.minute(),
             );
-            let outcome = match self.settle(&payment)? {
-                Settlement::Matched { payment, order } => IngestOutcome::Matched { payment, order },
-                Settlement::Unmatched { payment, reason } => {
-                    IngestOutcome::Unmatched { payment, reason }
-                }
-                Settlement::Duplicate { payment, of } => IngestOutcome::Duplicate { payment, of },
-            };
+            let outcome = IngestOutcome::Settled(self.settle(&payment)?);
             lines.push(IngestLine {
                 excerpt,
                 card_last4: Some(top_up.card_last4),
