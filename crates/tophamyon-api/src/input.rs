@@ -64,7 +64,7 @@ fn invalid_json() -> ApiError {
 
 /// Adds the members of a JSON object body. Strings are taken as they are; numbers as the very
 /// text the client wrote (`1000.00` stays exact); `null` counts as absent.
-fn add_json(params: &mut Params, body: &[u8]) -> Result<(), ApiError> {
+pub(crate) fn add_json(params: &mut Params, body: &[u8]) -> Result<(), ApiError> {
     let pairs: JsonPairs = serde_json::from_slice(body).map_err(|_| invalid_json())?;
     for (name, raw) in pairs.0 {
         let text = raw.get();

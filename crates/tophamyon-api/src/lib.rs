@@ -41,6 +41,18 @@ pub mod render;
 
 pub use openapi::ROUTES;
 
+/// The pure body reader the fuzz targets in `fuzz/` drive; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::query::Params;
+
+    /// Adds a JSON object body's members to `params` as a POST's body is read; `false` when
+    /// the body is refused.
+    pub fn add_json_body(params: &mut Params, body: &[u8]) -> bool {
+        crate::input::add_json(params, body).is_ok()
+    }
+}
+
 /// Settings of the dialect.
 #[derive(Clone, Debug)]
 pub struct TopHamyonConfig {
