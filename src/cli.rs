@@ -141,6 +141,21 @@ pub struct ServeArgs {
     /// Base of the links the server hands out (pay_url); default http://<listen>.
     #[arg(long, env = "KASSA_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Most client connections open at once; more wait in the listen queue.
+    #[arg(long, env = "KASSA_MAX_CONNECTIONS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// How long a client has to send a request's head (line and headers); then 408 and closed.
+    #[arg(long, env = "KASSA_REQUEST_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    #[arg(long, env = "KASSA_KEEP_ALIVE", default_value = "5s", value_parser = parse_duration)]
+    pub keep_alive: Duration,
+    /// Longest a request may take from its head to its answer (body included); then 503.
+    #[arg(long, env = "KASSA_REQUEST_DEADLINE", default_value = "10s", value_parser = parse_duration)]
+    pub request_deadline: Duration,
+    /// On SIGTERM: how long requests in flight and the worker's tick get to finish.
+    #[arg(long, env = "KASSA_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for ServeArgs {
@@ -151,6 +166,11 @@ impl Default for ServeArgs {
             admin_token: None,
             tick: Duration::from_secs(10),
             public_url: None,
+            max_connections: 1000,
+            request_timeout: Duration::from_secs(5),
+            keep_alive: Duration::from_secs(5),
+            request_deadline: Duration::from_secs(10),
+            shutdown_timeout: Duration::from_secs(30),
         }
     }
 }

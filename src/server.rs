@@ -12,7 +12,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use payments_core::Payments;
 use payments_store::Backend;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -43,6 +43,10 @@ pub async fn serve(
     ));
     let payments_data = web::Data::new(payments.clone());
     let backend_data = web::Data::new(backend);
+    let deadline = args.request_deadline;
+    // actix-web counts connections per worker thread; the setting is for the whole server.
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let per_worker = (args.max_connections as usize).div_ceil(workers);
 
     let server = HttpServer::new({
         let worker_state = worker_state.clone();
@@ -53,7 +57,7 @@ pub async fn serve(
                 .app_data(admin_token.clone())
                 .app_data(backend_data.clone())
                 .app_data(web::Data::new(crate::pay_page::DemoMode(args.demo)))
-                .wrap_fn(|req, srv| {
+                .wrap_fn(move |req, srv| {
                     // One log line per request, with an id (the client's, if it sent a sane
                     // one). Only the path is logged: query strings carry shop keys.
                     let id = req
@@ -65,9 +69,19 @@ pub async fn serve(
                         .unwrap_or_else(|| nanoid::nanoid!(16));
                     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
                     let started = Instant::now();
+                    let path = req.path().to_owned();
                     let fut = srv.call(req);
                     async move {
-                        let mut res = fut.await?;
+                        // A request that outlives its deadline (a stalled database, a body
+                        // trickled in) is answered 503 in its dialect's words; the work it started
+                        // still ends in a whole transaction or none.
+                        let mut res = match tokio::time::timeout(deadline, fut).await {
+                            Ok(res) => res?,
+                            Err(_) => {
+                                tracing::warn!(status = 503, deadline_ms = deadline.as_millis() as u64, "request deadline passed");
+                                return Err(DeadlinePassed { path, request_id: id }.into());
+                            }
+                        };
                         if let Ok(value) = HeaderValue::from_str(&id) {
                             res.headers_mut().insert(REQUEST_ID, value);
                         }
@@ -84,22 +98,75 @@ pub async fn serve(
                 .default_service(web::to(not_found))
         }
     })
+    .workers(workers)
+    .max_connections(per_worker)
+    .client_request_timeout(args.request_timeout)
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .keep_alive(args.keep_alive)
+    .shutdown_timeout(args.shutdown_timeout.as_secs().max(1))
     .bind(&args.listen)
     .map_err(|e| ServeError::Config(ConfigError(format!("cannot listen on {}: {e}", args.listen))))?;
 
     let addrs: Vec<String> = server.addrs().iter().map(ToString::to_string).collect();
     tracing::info!(listen = %addrs.join(","), backend = backend.as_str(), demo = args.demo, "kassa serving");
-    actix_web::rt::spawn(worker::run(
+    let (stop_worker, stop) = tokio::sync::watch::channel(false);
+    let worker = actix_web::rt::spawn(worker::run(
         payments,
         Arc::clone(&worker_state.into_inner()),
         args.tick,
         notifier,
         Vec::new(),
+        stop,
     ));
-    server
-        .run()
+    // On SIGTERM actix stops accepting, lets the requests in flight finish (up to the shutdown
+    // timeout), and only then returns; the worker then ends its tick and stops.
+    let served = server.run().await;
+    let _ = stop_worker.send(true);
+    if tokio::time::timeout(args.shutdown_timeout, worker)
         .await
-        .map_err(|e| ServeError::Run(RunError(format!("server failed: {e}"))))
+        .is_err()
+    {
+        tracing::warn!("the worker's tick outlived the shutdown timeout");
+    }
+    tracing::info!("kassa stopped");
+    served.map_err(|e| ServeError::Run(RunError(format!("server failed: {e}"))))
+}
+
+/// A request past its deadline: answered 503 with the body of the dialect it was for.
+#[derive(Debug)]
+struct DeadlinePassed {
+    path: String,
+    request_id: String,
+}
+
+impl std::fmt::Display for DeadlinePassed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "request deadline passed")
+    }
+}
+
+impl actix_web::ResponseError for DeadlinePassed {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = if self.path == "/api" {
+            rasmiy_api::errors::ApiError::Unavailable.response()
+        } else if self.path.starts_with("/api/") {
+            tophamyon_api::errors::ApiError::unavailable().to_response()
+        } else {
+            actix_web::ResponseError::error_response(&ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the request took too long; try again shortly",
+            ))
+        };
+        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+            res.headers_mut().insert(REQUEST_ID, value);
+        }
+        res
+    }
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -63,18 +63,27 @@ fn tick_once(
     }
 }
 
-/// Runs until the server stops.
+/// Runs until `stop` turns true (or its sender is gone). A stop never cuts a tick short: it is
+/// seen between ticks, so a claimed notification is always sent and logged before the end.
 pub async fn run(
     payments: Payments,
     state: Arc<WorkerState>,
     tick: Duration,
     notifier: Notifier,
     sources: Vec<Arc<dyn PaymentSource>>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => {}
+        }
+        if stop.has_changed().is_err() || *stop.borrow() {
+            tracing::info!("worker stopped between ticks");
+            return;
+        }
         let (p, n, s) = (payments.clone(), notifier.clone(), sources.clone());
         match blocking(move || tick_once(&p, &n, &s)).await {
             Ok(n) => {

@@ -2,6 +2,8 @@
 //! own (a temporary SQLite file, or a fresh PostgreSQL database) and talks HTTP to it.
 #![allow(dead_code)]
 
+pub mod chaos_proxy;
+pub mod checks;
 pub mod notifications;
 pub mod recorder;
 
@@ -201,6 +203,39 @@ impl Server {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends SIGTERM (a graceful stop) without waiting.
+    pub fn sigterm(&self) {
+        if let Some(pid) = self.pid() {
+            let status = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .expect("run kill");
+            assert!(status.success(), "kill -TERM {pid} failed");
+        }
+    }
+
+    /// Waits up to `within` for the server to exit; its exit status, or `None` if it still runs
+    /// (it is left running).
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            let status = self.child.as_mut().map(Child::try_wait)?;
+            if let Ok(Some(status)) = status {
+                self.child = None;
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
