@@ -53,8 +53,10 @@ async fn parse_multipart(headers: &HeaderMap, body: Bytes) -> Result<Vec<Pair>, 
     let stream = futures_util::stream::once(async move { Ok(body) });
     let mut multipart = Multipart::new(headers, stream);
     let mut pairs = Vec::new();
+    let mut parts = 0usize;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|_| ParamError::MalformedMultipart)?;
+        parts += 1;
         let (name, is_file) = match field.content_disposition() {
             Some(cd) => (
                 cd.get_name().map(str::to_owned),
@@ -75,6 +77,10 @@ async fn parse_multipart(headers: &HeaderMap, body: Bytes) -> Result<Vec<Pair>, 
         }
         let name = params::checked_text(name.into_bytes())?;
         pairs.push((name, params::checked_text(bytes.to_vec())?));
+    }
+    // RFC 2046 wants at least one part; a bare closing delimiter is not a multipart body.
+    if parts == 0 {
+        return Err(ParamError::MalformedMultipart);
     }
     Ok(pairs)
 }

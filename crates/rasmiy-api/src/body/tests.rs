@@ -94,3 +94,31 @@ proptest! {
         let _ = parse(pieces.concat());
     }
 }
+
+/// Found by the hostile-client test: a body cut off after a part's CRLF, before any closing
+/// boundary, left the parser waiting for bytes that could never come (the whole body is
+/// already read), until the server's request deadline answered 503.
+#[test]
+fn truncated_bodies_are_errors_at_once() {
+    let cut = [
+        &b"--XyZ\r\nContent-Disposition: form-data; name=\"shop_key\"\r\n\r\n101\r\n"[..],
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"shop_key\"\r\n\r\n101\r\n--XyZ",
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"shop_key\"\r\n\r\n101\r\n--XyZ\r\n",
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n",
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n",
+        b"--XyZ\r\n",
+        b"--XyZ",
+    ];
+    for body in cut {
+        let result = actix_web::rt::System::new().block_on(async {
+            actix_web::rt::time::timeout(
+                std::time::Duration::from_secs(5),
+                parse_multipart(&headers(), Bytes::from(body.to_vec())),
+            )
+            .await
+        });
+        let text = String::from_utf8_lossy(body);
+        let result = result.unwrap_or_else(|_| panic!("still waiting after 5 s: {text:?}"));
+        assert!(result.is_err(), "{text:?}: {result:?}");
+    }
+}
