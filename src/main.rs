@@ -12,8 +12,11 @@ mod config;
 mod demo;
 mod health;
 mod http_util;
+mod metrics;
 mod notifier;
+mod openapi;
 mod pay_page;
+mod routes;
 mod server;
 mod settle_commands;
 mod worker;
@@ -70,7 +73,7 @@ fn main() -> ExitCode {
         cli.db.telegram_bot_token.clone().filter(|t| !t.is_empty()),
     );
     let outcome = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve(args, payments, store.backend(), notifier),
+        Command::Serve(args) => serve(args, payments, store, notifier),
         Command::Shop(c) => commands::shop(&payments, c),
         Command::Order(c) => commands::order(&payments, c),
         Command::Verify => commands::verify(&payments),
@@ -94,14 +97,14 @@ fn main() -> ExitCode {
 fn serve(
     args: ServeArgs,
     payments: payments_core::Payments,
-    backend: payments_store::Backend,
+    store: std::sync::Arc<payments_store::DieselStore>,
     notifier: notifier::Notifier,
 ) -> Result<(), commands::Failure> {
     if args.demo {
         demo::seed(&payments).map_err(commands::Failure::from)?;
     }
     actix_web::rt::System::new()
-        .block_on(server::serve(args, payments, backend, notifier))
+        .block_on(server::serve(args, payments, store, notifier))
         .map_err(|e| match e {
             server::ServeError::Config(c) => commands::Failure::Input(c),
             server::ServeError::Run(r) => commands::Failure::Run(r),

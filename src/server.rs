@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use payments_core::Payments;
-use payments_store::Backend;
+use payments_store::DieselStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
@@ -25,7 +25,7 @@ pub enum ServeError {
 pub async fn serve(
     args: ServeArgs,
     payments: Payments,
-    backend: Backend,
+    store: Arc<DieselStore>,
     notifier: crate::notifier::Notifier,
 ) -> Result<(), ServeError> {
     let public_url = args
@@ -42,7 +42,11 @@ pub async fn serve(
         args.admin_token.clone().filter(|t| !t.is_empty()),
     ));
     let payments_data = web::Data::new(payments.clone());
+    let backend = store.backend();
     let backend_data = web::Data::new(backend);
+    let metrics = web::Data::new(crate::metrics::Metrics::new(store).map_err(|e| {
+        ServeError::Run(RunError(format!("cannot set up the metrics: {e}")))
+    })?);
     let deadline = args.request_deadline;
     // actix-web counts connections per worker thread; the setting is for the whole server.
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
@@ -56,6 +60,7 @@ pub async fn serve(
                 .app_data(worker_state.clone())
                 .app_data(admin_token.clone())
                 .app_data(backend_data.clone())
+                .app_data(metrics.clone())
                 .app_data(web::Data::new(crate::pay_page::DemoMode(args.demo)))
                 .wrap_fn(move |req, srv| {
                     // One log line per request, with an id (the client's, if it sent a sane
@@ -90,7 +95,11 @@ pub async fn serve(
                     }
                     .instrument(span)
                 })
+                // Outermost: counts every answer, the deadline's 503s included.
+                .wrap(actix_web::middleware::from_fn(crate::metrics::track))
                 .route("/health", web::get().to(crate::health::health))
+                .route("/metrics", web::get().to(crate::metrics::scrape))
+                .configure(crate::openapi::routes)
                 .configure(admin::routes)
                 .configure(rasmiy_api::routes(rasmiy.clone()))
                 .configure(tophamyon_api::routes(tophamyon.clone()))

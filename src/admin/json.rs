@@ -7,22 +7,43 @@ use payments_core::{
 use serde::{Deserialize, Deserializer, Serialize};
 use time::format_description::well_known::Rfc3339;
 
-#[derive(Debug, Serialize)]
+/// A shop as the admin API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AdminShop)]
 pub struct ShopJson {
+    /// Digits, as a string.
+    #[schema(example = "101")]
     pub shop_id: String,
+    /// Only where a key is shown: at creation and after `rotate-key` (shown this once).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "A2MCGCE2J3CZWD9X")]
     pub shop_key: Option<String>,
+    #[schema(example = "Mening do'konim")]
     pub name: String,
+    /// The owner's Telegram user id (0: none).
+    #[schema(example = 987654321)]
     pub user_id: i64,
+    /// `api`, or `page` for shops whose payers get a pay page.
+    #[schema(example = "page")]
     pub kind: &'static str,
+    /// `pending`, `confirm` or `blocked`; only `confirm` shops take payments.
+    #[schema(example = "confirm")]
     pub status: &'static str,
+    /// `Toʻlandi` (fee paid) or `Toʻlanmagan`.
+    #[schema(example = "Toʻlandi")]
     pub month_status: &'static str,
+    /// The 16-digit receiving card.
+    #[schema(example = "8600123456789012")]
     pub card: Option<String>,
+    #[schema(example = "https://shop.example/kassa-hook")]
     pub callback_url: Option<String>,
     /// Keys the `Kassa-Signature` of webhooks (set once a callback URL is set).
     pub webhook_secret: Option<String>,
     /// Canonical som text (`"100000"`, `"50000.50"`).
+    #[schema(example = "25000")]
     pub balance: String,
+    /// The balance in tiyin (1 som = 100 tiyin).
+    #[schema(example = 2500000)]
     pub balance_tiyin: i64,
 }
 
@@ -45,17 +66,34 @@ impl ShopJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// An order as the admin API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AdminOrder)]
 pub struct OrderJson {
+    /// The order code (either dialect's).
+    #[schema(example = "ORD_1795507317_3cm0nxwfnytvz1ivgagm")]
     pub order: String,
+    #[schema(example = "PAY_1795507317_rc6eg57sqkrwhpmf7zya")]
     pub payment_id: String,
+    #[schema(example = 1)]
     pub insert_id: i64,
+    #[schema(example = "101")]
     pub shop_id: String,
+    /// Som text, as asked (the shop is credited this).
+    #[schema(example = "25000")]
     pub amount: String,
+    /// Som text: what the payer transfers.
+    #[schema(example = "25000")]
     pub payable_amount: String,
+    /// `pending`, `paid`, `cancelled` or `expired`.
+    #[schema(example = "paid")]
     pub status: &'static str,
+    /// RFC 3339 in the server's offset.
+    #[schema(example = "2026-11-24T13:01:57+05:00")]
     pub created_at: String,
+    #[schema(example = "2026-11-24T13:06:57+05:00")]
     pub expires_at: String,
+    #[schema(example = "2026-11-24T13:01:57+05:00")]
     pub finished_at: Option<String>,
 }
 
@@ -78,33 +116,55 @@ impl OrderJson {
 }
 
 /// Text fields as they arrive, parsed into the domain's types by [`NewShopJson::into_draft`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AdminNewShop)]
 #[serde(deny_unknown_fields)]
 pub struct NewShopJson {
+    /// To import an existing shop: its id (digits). Otherwise six digits are generated.
     pub shop_id: Option<String>,
+    /// To import an existing shop: its key (10–128 printable characters). Otherwise a
+    /// 16-character key is generated.
     pub shop_key: Option<String>,
+    #[schema(example = "Mening do'konim")]
     pub name: String,
     #[serde(default)]
+    #[schema(example = 987654321)]
     pub user_id: i64,
+    /// `api` (default) or `page`.
+    #[schema(example = "page")]
     pub kind: Option<String>,
+    /// `pending` (default), `confirm` or `blocked`.
     pub status: Option<String>,
+    /// `Toʻlandi`/`paid` or `Toʻlanmagan`/`unpaid` (default); any apostrophe is accepted.
     pub month_status: Option<String>,
+    /// 16 digits; spaces allowed.
+    #[schema(example = "8600 1234 5678 9012")]
     pub card: Option<String>,
+    /// An `http://` or `https://` URL for webhooks.
     pub callback_url: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The fields to change; those not sent stay as they are.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AdminShopPatch)]
 #[serde(deny_unknown_fields)]
 pub struct ShopPatchJson {
     pub name: Option<String>,
     pub user_id: Option<i64>,
+    /// `api` or `page`.
     pub kind: Option<String>,
+    /// `pending`, `confirm` or `blocked`.
+    #[schema(example = "confirm")]
     pub status: Option<String>,
+    /// `Toʻlandi`/`paid` or `Toʻlanmagan`/`unpaid`.
     pub month_status: Option<String>,
     /// `null` or `""` removes the card.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub card: Option<Option<String>>,
+    /// `null` or `""` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, example = "https://shop.example/kassa-hook")]
     pub callback_url: Option<Option<String>>,
 }
 

@@ -2,6 +2,7 @@
 //! token (`routes`), and the same operations as CLI commands (`crate::commands`).
 
 pub mod json;
+pub mod openapi;
 mod routes;
 pub mod settlement;
 
