@@ -112,6 +112,54 @@ mod tests {
         assert!(symbols.iter().all(|s| s.len() == LOWER_ALNUM.len()));
     }
 
+    /// What an attacker could guess to read or act on someone's order: the order code, the
+    /// `PAY_…` id and the pay-page token, in both code styles. Each one's random part is
+    /// measured from draws: the entropy seen at each position (from symbol frequencies, so a
+    /// biased or constant position counts for what it is), summed, is at least 96 bits.
+    #[test]
+    fn every_guessable_code_measures_at_least_96_bits() {
+        const DRAWS: usize = 20_000;
+        let now = OffsetDateTime::from_unix_timestamp(1_701_234_567).expect("time");
+        let random_part = |s: &str| s.rsplit('_').next().unwrap_or(s).to_owned();
+        for style in [CodeStyle::Rasmiy, CodeStyle::TopHamyon] {
+            let draws: Vec<OrderCodes> = (0..DRAWS)
+                .map(|_| RandomIds.order_codes(style, now))
+                .collect();
+            let fields: [(&str, fn(&OrderCodes) -> &str); 3] = [
+                ("code", |c| &c.code),
+                ("payment_id", |c| &c.payment_id),
+                ("pay_token", |c| &c.pay_token),
+            ];
+            for (field, get) in fields {
+                let parts: Vec<String> = draws.iter().map(|c| random_part(get(c))).collect();
+                let len = parts[0].len();
+                assert!(parts.iter().all(|p| p.len() == len), "{style:?} {field}");
+                let distinct: HashSet<&String> = parts.iter().collect();
+                assert_eq!(distinct.len(), DRAWS, "{style:?} {field}: a repeat");
+                let mut bits = 0.0;
+                for position in 0..len {
+                    let mut counts = std::collections::HashMap::new();
+                    for p in &parts {
+                        *counts.entry(p.as_bytes()[position]).or_insert(0usize) += 1;
+                    }
+                    let entropy: f64 = counts
+                        .values()
+                        .map(|&n| {
+                            let q = n as f64 / DRAWS as f64;
+                            -q * q.log2()
+                        })
+                        .sum();
+                    bits += entropy;
+                }
+                assert!(
+                    bits >= 96.0,
+                    "{style:?} {field}: {len} random symbols measure {bits:.1} bits"
+                );
+                eprintln!("{style:?} {field}: {len} random symbols, {bits:.1} bits measured");
+            }
+        }
+    }
+
     #[test]
     fn shop_ids_and_keys() {
         for _ in 0..100 {
