@@ -26,9 +26,29 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         ShopData,
         ErrorBody
     )),
+    modifiers(&OptionalBodies),
     tags((name = "RasmiyPay", description = "The RasmiyPay dialect: one path, `/api`, for GET and POST; the `method` parameter picks the call. Business errors answer HTTP 200 with `status: error` and a stable `code`. See docs/rasmiypay.md."))
 )]
 pub struct RasmiyDoc;
+
+/// The dialect reads its parameters from the query string or the body, so a body is optional.
+#[derive(Debug)]
+struct OptionalBodies;
+
+impl utoipa::Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for op in [item.get.as_mut(), item.post.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(utoipa::openapi::RefOr::T(body)) = op.request_body.as_mut() {
+                    body.required = Some(utoipa::openapi::Required::False);
+                }
+            }
+        }
+    }
+}
 
 /// Which call a request makes; without one, the request is the shop-information call.
 /// Any ASCII case is accepted (`CREATE`), spaces around it are ignored.

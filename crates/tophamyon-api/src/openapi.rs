@@ -29,9 +29,29 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         ErrorBody,
         Body
     )),
+    modifiers(&OptionalBodies),
     tags((name = "TopHamyon", description = "The TopHamyon dialect: five endpoints under `/api/`, GET and POST alike (a trailing slash is the same endpoint). Amounts are JSON numbers with exactly two decimals (`50000.00`), computed from integer tiyin, never through a float. Business errors answer HTTP 200 with `success: false` and a stable `code`. See docs/tophamyon.md."))
 )]
 pub struct TopHamyonDoc;
+
+/// The dialect reads its parameters from the query string or the body, so a body is optional.
+#[derive(Debug)]
+struct OptionalBodies;
+
+impl utoipa::Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for op in [item.get.as_mut(), item.post.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(utoipa::openapi::RefOr::T(body)) = op.request_body.as_mut() {
+                    body.required = Some(utoipa::openapi::Required::False);
+                }
+            }
+        }
+    }
+}
 
 /// Every route [`crate::routes`] mounts, as (method, path): the list the server's OpenAPI
 /// document is checked against. Each endpoint also answers with a trailing slash (the same
