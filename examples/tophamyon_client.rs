@@ -234,8 +234,16 @@ fn read(result: std::result::Result<ureq::Response, ureq::Error>) -> Result<Stri
     Ok(body)
 }
 
-/// The whole cycle; returns what it prints.
+/// The whole cycle; returns what it prints. Errors never show the shop key (a transport error
+/// names the URL, and the key can be in its query).
 pub fn run(o: &Options) -> Result<String> {
+    cycle(o).map_err(|e| match o.shop_key.as_str() {
+        "" => e,
+        key => e.to_string().replace(key, "***").into(),
+    })
+}
+
+fn cycle(o: &Options) -> Result<String> {
     let client = Client::new(&o.base);
     let shop = [
         ("shop_id", o.shop_id.as_str()),

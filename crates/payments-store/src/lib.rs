@@ -31,3 +31,9 @@ pub mod testing;
 
 pub use connect::{Backend, PoolOptions, sqlite_path};
 pub use store::DieselStore;
+
+/// `docs/embedding.md`, the embedding guide: its complete Rust examples run as doctests of this
+/// crate, so the guide cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/embedding.md")]
+pub struct EmbeddingGuide;
