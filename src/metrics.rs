@@ -92,7 +92,7 @@ impl Metrics {
         )?;
         let database_up = IntGauge::new(
             "kassa_database_up",
-            "1 if the last read of the counts above worked, else 0 (they keep their last values).",
+            "1 if the last read of kassa_orders and kassa_outbox_backlog worked, else 0 (they keep their last values).",
         )?;
         let tick_age = IntGauge::new(
             "kassa_worker_last_tick_age_seconds",
