@@ -6,6 +6,20 @@ use actix_web::{HttpResponse, ResponseError};
 use payments_core::{PaymentError, StoreError};
 use serde_json::{Value, json};
 
+/// The request path as it may be logged. Two kinds of path carry a bearer secret: the pay
+/// page's (`/pay/<token>…`: whoever has the token sees the order, and in the demo pays it) and
+/// an order's in the admin API (`/admin/orders/<code>…`: a RasmiyPay code is enough to check
+/// and cancel its order). That segment is logged as `…`; any other path as it is.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/pay/", "/admin/orders/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return std::borrow::Cow::Owned(format!("{prefix}…{tail}"));
+        }
+    }
+    std::borrow::Cow::Borrowed(path)
+}
+
 /// Runs a blocking domain call on the blocking pool.
 pub async fn blocking<T, F>(f: F) -> Result<T, PaymentError>
 where
@@ -61,5 +75,33 @@ impl ResponseError for ApiError {
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn secrets_in_paths_are_not_logged() {
+        assert_eq!(loggable_path("/pay/l2cs33hxl015k3je"), "/pay/…");
+        assert_eq!(
+            loggable_path("/pay/l2cs33hxl015k3je/status"),
+            "/pay/…/status"
+        );
+        assert_eq!(
+            loggable_path("/admin/orders/90uk46hgqicitu7qx6l2/confirm"),
+            "/admin/orders/…/confirm"
+        );
+        assert_eq!(loggable_path("/pay/"), "/pay/…");
+        for plain in [
+            "/api",
+            "/api/check_shop",
+            "/admin/verify",
+            "/health",
+            "/payx",
+        ] {
+            assert_eq!(loggable_path(plain), plain);
+        }
     }
 }

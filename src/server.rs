@@ -44,9 +44,10 @@ pub async fn serve(
     let payments_data = web::Data::new(payments.clone());
     let backend = store.backend();
     let backend_data = web::Data::new(backend);
-    let metrics = web::Data::new(crate::metrics::Metrics::new(store).map_err(|e| {
-        ServeError::Run(RunError(format!("cannot set up the metrics: {e}")))
-    })?);
+    let metrics = web::Data::new(
+        crate::metrics::Metrics::new(store)
+            .map_err(|e| ServeError::Run(RunError(format!("cannot set up the metrics: {e}"))))?,
+    );
     let deadline = args.request_deadline;
     // actix-web counts connections per worker thread; the setting is for the whole server.
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
@@ -72,7 +73,7 @@ pub async fn serve(
                         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
                         .map(str::to_owned)
                         .unwrap_or_else(|| nanoid::nanoid!(16));
-                    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+                    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %crate::http_util::loggable_path(req.path()));
                     let started = Instant::now();
                     let path = req.path().to_owned();
                     let fut = srv.call(req);

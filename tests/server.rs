@@ -37,22 +37,104 @@ fn health_reports_database_worker_and_version() {
     assert!(r.header("x-request-id").is_some_and(|id| !id.is_empty()));
 }
 
+/// Every `(METHOD, path)` the admin API mounts, read from the source of `src/admin/`, so a
+/// route added there is walked here without anyone remembering to list it.
+fn admin_routes_in_the_source() -> Vec<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/admin");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("src/admin")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    let mut routes = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("source");
+        for (at, _) in text.match_indices(".route(") {
+            let rest = text[at + ".route(".len()..].trim_start();
+            let Some(rest) = rest.strip_prefix('"') else {
+                continue;
+            };
+            let path = &rest[..rest.find('"').expect("end of the path literal")];
+            let after = &rest[path.len()..];
+            let method = after[after.find("web::").expect("web::<method>()") + 5..]
+                .split('(')
+                .next()
+                .expect("method")
+                .to_uppercase();
+            let path = if path.starts_with("/admin") {
+                path.to_owned()
+            } else {
+                format!("/admin{path}")
+            };
+            routes.push((method, path));
+        }
+    }
+    routes
+}
+
 #[test]
 fn admin_api_requires_the_bearer_token() {
     let server = Server::demo();
-    let paths = [
-        ("GET", "/admin/shops/101"),
-        ("PATCH", "/admin/shops/101"),
+    let routes = admin_routes_in_the_source();
+    for expected in [
         ("POST", "/admin/shops"),
-        ("POST", "/admin/shops/101/rotate-key"),
-        ("GET", "/admin/orders/ORD_1_x"),
-        ("POST", "/admin/orders/ORD_1_x/confirm"),
+        ("GET", "/admin/shops/{id}"),
+        ("PATCH", "/admin/shops/{id}"),
+        ("POST", "/admin/shops/{id}/rotate-key"),
+        ("GET", "/admin/orders/{code}"),
+        ("POST", "/admin/orders/{code}/confirm"),
         ("GET", "/admin/verify"),
-    ];
-    for (method, path) in paths {
+        ("POST", "/admin/notifications"),
+        ("GET", "/admin/payments/unmatched"),
+        ("POST", "/admin/payments/{id}/attach"),
+        ("POST", "/admin/payments/{id}/resolve"),
+        ("GET", "/admin/shops/{id}/deliveries"),
+        ("POST", "/admin/shops/{id}/deliveries/{outbox_id}/redeliver"),
+        ("POST", "/admin/shops/{id}/rotate-webhook-secret"),
+    ] {
+        assert!(
+            routes
+                .iter()
+                .any(|(m, p)| m == expected.0 && p == expected.1),
+            "{expected:?} not found in src/admin: {routes:?}"
+        );
+    }
+    // And what no route matches: the admin scope's fallback asks for the token as well.
+    let mut walked: Vec<(String, String)> = routes
+        .iter()
+        .map(|(method, template)| {
+            let path = template
+                .replace("{id}", "101")
+                .replace("{code}", "ORD_1_x")
+                .replace("{outbox_id}", "1");
+            assert!(!path.contains('{'), "a placeholder to fill in: {template}");
+            (method.clone(), path)
+        })
+        .collect();
+    walked.push(("GET".into(), "/admin/no-such-route".into()));
+    walked.push(("DELETE".into(), "/admin/shops/101".into()));
+    for (method, path) in &walked {
+        let (method, path) = (method.as_str(), path.as_str());
         let none = server.request(method, path, &[], None);
         assert_eq!(none.status, 401, "{method} {path}: {}", none.body);
         assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+        for wrong in [
+            "Bearer not-the-token",
+            "Bearer ",
+            "bearer test-admin-token-0123456789",
+            "Basic dGVzdC1hZG1pbi10b2tlbi0wMTIzNDU2Nzg5",
+            "Bearer test-admin-token-012345678",
+            "Bearer test-admin-token-0123456789x",
+        ] {
+            let r = server.request(method, path, &[("Authorization", wrong)], None);
+            assert!(
+                r.status == 401 || r.status == 403,
+                "{method} {path} with {wrong:?}: {} {}",
+                r.status,
+                r.body
+            );
+        }
         let wrong = server.request(
             method,
             path,
@@ -61,7 +143,16 @@ fn admin_api_requires_the_bearer_token() {
         );
         assert_eq!(wrong.status, 403, "{method} {path}");
         assert_eq!(wrong.json()["code"], "forbidden");
+        // With the token the route is reached (whatever it then says of the empty request).
+        let ok = server.admin(method, path, None);
+        assert!(
+            ok.status != 401 && ok.status != 403,
+            "{method} {path} with the token: {} {}",
+            ok.status,
+            ok.body
+        );
     }
+    assert!(walked.len() >= 16, "{walked:?}");
     let ok = server.admin("GET", "/admin/verify", None);
     assert_eq!(ok.status, 200);
     assert_eq!(ok.json()["ok"], true);
@@ -488,28 +579,204 @@ fn health_is_503_when_the_database_goes_away() {
 
 #[test]
 fn no_secret_is_logged() {
-    let server = Server::demo();
-    create_tophamyon(&server, "101", "test_key_123", "1000");
-    server.get("/api?shop_id=695008&shop_key=Z631XLBO7O");
-    server.post_form(
-        "/api?method=create",
-        &[
-            ("shop_id", "695008"),
-            ("shop_key", "Z631XLBO7O"),
-            ("amount", "5000"),
-        ],
-    );
-    server.get("/api/check_shop?shop_id=101&shop_key=wrong_key_999");
-    server.admin("GET", "/admin/verify", None);
-    let logs = server.logs();
-    assert!(logs.contains("served"), "requests are logged: {logs}");
-    for secret in [
+    // Telegram on, at a Bot API that is not there, and a webhook receiver that is not there
+    // either: failed sends are logged (with the URLs they were sent to).
+    let nobody = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}", l.local_addr().expect("addr"))
+    };
+    let bot_token = "123456789:AAE-telegram-bot-token-never-logged";
+    let server = Server::demo_with(&[
+        ("KASSA_TICK", "1s"),
+        ("KASSA_TELEGRAM_BOT_TOKEN", bot_token),
+        ("KASSA_TELEGRAM_API_URL", &nobody),
+    ]);
+    let mut secrets: Vec<String> = [
         "test_key_123",
+        "test_key_456",
         "Z631XLBO7O",
         "wrong_key_999",
         common::ADMIN_TOKEN,
         common::SECRET,
-    ] {
-        assert!(!logs.contains(secret), "{secret} appears in the logs");
+        bot_token,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+
+    // Both dialects, right and wrong keys; orders made, checked, confirmed, cancelled. Order
+    // codes and PAY_ ids are bearer secrets too (a RasmiyPay code alone checks and cancels).
+    let top = create_tophamyon(&server, "101", "test_key_123", "1000");
+    let (top_code, top_pay) = (
+        top["order_id"].as_str().expect("order_id").to_owned(),
+        top["payment_id"].as_str().expect("payment_id").to_owned(),
+    );
+    server.get(&format!("/api/check_payment?payment_id={top_pay}"));
+    assert_eq!(server.confirm(&top_code).status, 200);
+    server.get("/api?shop_id=695008&shop_key=Z631XLBO7O");
+    let rasmiy = server
+        .post_form(
+            "/api?method=create",
+            &[
+                ("shop_id", "695008"),
+                ("shop_key", "Z631XLBO7O"),
+                ("amount", "5000"),
+            ],
+        )
+        .json();
+    let rasmiy_code = rasmiy["order"].as_str().expect("order").to_owned();
+    server.get(&format!("/api?method=check&order={rasmiy_code}"));
+    server.admin("GET", &format!("/admin/orders/{rasmiy_code}"), None);
+    let cancelled = server.post_form("/api?method=cancel", &[("order", &rasmiy_code)]);
+    assert_eq!(cancelled.json()["status"], "success", "{}", cancelled.body);
+    secrets.extend([top_code, top_pay, rasmiy_code]);
+    server.post_json(
+        "/api/get_balance",
+        &json!({"shop_id": "102", "shop_key": "test_key_456"}),
+    );
+    server.get("/api/check_shop?shop_id=101&shop_key=wrong_key_999");
+    server.get("/api?shop_id=695008&shop_key=wrong_key_999");
+    server.admin("GET", "/admin/verify", None);
+    server.request(
+        "GET",
+        "/admin/verify",
+        &[("Authorization", "Bearer wrong_key_999")],
+        None,
+    );
+
+    // A new key, used.
+    let rotated = server
+        .admin("POST", "/admin/shops/102/rotate-key", None)
+        .json();
+    let new_key = rotated["shop_key"].as_str().expect("new key").to_owned();
+    create_tophamyon(&server, "102", &new_key, "1500");
+    secrets.push(new_key);
+
+    // Settlement: a webhook secret, a notification that pays an order, one kept for review and
+    // resolved, the delivery log, a redelivery, a new webhook secret.
+    let r = server.admin(
+        "PATCH",
+        "/admin/shops/695008",
+        Some(json!({"callback_url": format!("{nobody}/hook")})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    secrets.push(
+        r.json()["webhook_secret"]
+            .as_str()
+            .expect("secret")
+            .to_owned(),
+    );
+    let created = server
+        .post_form(
+            "/api?method=create",
+            &[
+                ("shop_id", "695008"),
+                ("shop_key", "Z631XLBO7O"),
+                ("amount", "4000"),
+            ],
+        )
+        .json();
+    assert_eq!(created["status"], "success", "{created}");
+    let card = created["card"].as_str().expect("card").to_owned();
+    let last4 = &card[card.len() - 4..];
+    let pay_token = |v: &Value| {
+        v["pay_url"]
+            .as_str()
+            .and_then(|u| u.rsplit('/').next())
+            .expect("pay_url")
+            .to_owned()
+    };
+    secrets.push(pay_token(&created));
+    secrets.push(created["order"].as_str().expect("order").to_owned());
+    let ingest = |text: String| {
+        let r = server.request(
+            "POST",
+            "/admin/notifications",
+            &[("Authorization", &format!("Bearer {}", server.admin_token))],
+            Some(text.as_bytes()),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let payable = created["payable_amount"].as_str().expect("payable");
+    let written = match payable.split_once('.') {
+        Some((whole, tiyin)) => format!("{whole},{tiyin}"),
+        None => format!("{payable},00"),
+    };
+    let paid = ingest(common::notifications::humo_now(&written, last4));
+    assert_eq!(paid["messages"][0]["result"], "matched", "{paid}");
+    let stray = ingest(common::notifications::humo_now("777,00", last4));
+    assert_eq!(stray["messages"][0]["result"], "unmatched", "{stray}");
+    let payment = stray["messages"][0]["payment_id"]
+        .as_i64()
+        .expect("payment id");
+    let r = server.admin(
+        "POST",
+        &format!("/admin/payments/{payment}/resolve"),
+        Some(json!({"status": "ignored", "note": "test"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    server.admin("GET", "/admin/payments/unmatched", None);
+    // The worker tries the webhook and the Telegram message (and fails: nobody listens).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let outbox = loop {
+        let log = server
+            .admin("GET", "/admin/shops/695008/deliveries", None)
+            .json();
+        let attempts = log["deliveries"].as_array().cloned().unwrap_or_default();
+        let channels: Vec<_> = attempts.iter().map(|d| d["channel"].clone()).collect();
+        if channels.contains(&json!("webhook")) && channels.contains(&json!("telegram")) {
+            break attempts[0]["notification_id"].as_i64().expect("id");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no delivery attempts: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let r = server.admin(
+        "POST",
+        &format!("/admin/shops/695008/deliveries/{outbox}/redeliver"),
+        None,
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = server.admin("POST", "/admin/shops/695008/rotate-webhook-secret", None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    secrets.push(
+        r.json()["webhook_secret"]
+            .as_str()
+            .expect("secret")
+            .to_owned(),
+    );
+
+    // The pay page: an order's page, its status, the sandbox that pays it.
+    let page_order = server
+        .post_form(
+            "/api?method=create",
+            &[
+                ("shop_id", "695008"),
+                ("shop_key", "Z631XLBO7O"),
+                ("amount", "6000"),
+            ],
+        )
+        .json();
+    let token = pay_token(&page_order);
+    assert_eq!(server.get(&format!("/pay/{token}")).status, 200);
+    assert_eq!(server.get(&format!("/pay/{token}/status")).status, 200);
+    let sandbox = server.post_raw(&format!("/pay/{token}/sandbox"), None, b"");
+    assert!(sandbox.status < 400, "{} {}", sandbox.status, sandbox.body);
+    secrets.push(token);
+    secrets.push(page_order["order"].as_str().expect("order").to_owned());
+
+    let logs = server.logs();
+    assert!(logs.contains("served"), "requests are logged: {logs}");
+    assert!(
+        logs.contains("notification not delivered"),
+        "failed sends are logged: {logs}"
+    );
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "{secret} appears in the logs:\n{logs}"
+        );
     }
 }

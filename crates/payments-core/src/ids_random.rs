@@ -125,13 +125,15 @@ mod tests {
             let draws: Vec<OrderCodes> = (0..DRAWS)
                 .map(|_| RandomIds.order_codes(style, now))
                 .collect();
-            let fields: [(&str, fn(&OrderCodes) -> &str); 3] = [
-                ("code", |c| &c.code),
-                ("payment_id", |c| &c.payment_id),
-                ("pay_token", |c| &c.pay_token),
-            ];
-            for (field, get) in fields {
-                let parts: Vec<String> = draws.iter().map(|c| random_part(get(c))).collect();
+            for field in ["code", "payment_id", "pay_token"] {
+                let parts: Vec<String> = draws
+                    .iter()
+                    .map(|c| match field {
+                        "code" => random_part(&c.code),
+                        "payment_id" => random_part(&c.payment_id),
+                        _ => random_part(&c.pay_token),
+                    })
+                    .collect();
                 let len = parts[0].len();
                 assert!(parts.iter().all(|p| p.len() == len), "{style:?} {field}");
                 let distinct: HashSet<&String> = parts.iter().collect();

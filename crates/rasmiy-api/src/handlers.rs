@@ -91,7 +91,8 @@ async fn answer(req: &HttpRequest, payload: web::Payload) -> Result<HttpResponse
                 p.create_order(&creds, amount, CodeStyle::Rasmiy)
             })
             .await?;
-            tracing::info!(shop_id = %shop.id, order = %order.codes.code, amount = %order.amount, "rasmiy create");
+            // The internal id, never the code: a RasmiyPay code is enough to check and cancel.
+            tracing::info!(shop_id = %shop.id, order_id = order.id, amount = %order.amount, "rasmiy create");
             Ok(render::created(
                 &order,
                 &shop,
@@ -106,7 +107,7 @@ async fn answer(req: &HttpRequest, payload: web::Payload) -> Result<HttpResponse
         }
         Call::Cancel { code } => {
             let order = blocking(&payments, kind, move |p| p.cancel(&code)).await?;
-            tracing::info!(shop_id = %order.shop_id, order = %order.codes.code, "rasmiy cancel");
+            tracing::info!(shop_id = %order.shop_id, order_id = order.id, "rasmiy cancel");
             Ok(render::cancelled(&order))
         }
         Call::ShopInfo { shop_id, key } => {

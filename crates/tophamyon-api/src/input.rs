@@ -146,4 +146,23 @@ mod tests {
             "invalid_characters"
         );
     }
+
+    proptest::proptest! {
+        /// A query string, then a form or a JSON body on top: refused or read, never a panic.
+        #[test]
+        fn query_then_body_never_panics(
+            query in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            as_json in proptest::prelude::any::<bool>(),
+        ) {
+            if let Ok(mut p) = Params::parse(&query) {
+                let _ = if as_json { add_json(&mut p, &body) } else { p.extend_from(&body).map_err(ApiError::from) };
+            }
+        }
+
+        #[test]
+        fn json_like_bodies_never_panic(text in r#"[{}\[\]":,0-9a-z_.eE+\- \\]{0,200}"#) {
+            let _ = json(&text);
+        }
+    }
 }
