@@ -138,7 +138,7 @@ pub struct ServeArgs {
     /// How often the worker runs (expiry sweep), e.g. 10s.
     #[arg(long, env = "KASSA_TICK", default_value = "10s", value_parser = parse_duration)]
     pub tick: Duration,
-    /// Base of the links the server hands out (pay_url); default http://<listen>.
+    /// Base of the links the server hands out (pay_url); default `http://<listen>`.
     #[arg(long, env = "KASSA_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Most client connections open at once; more wait in the listen queue.

@@ -82,7 +82,7 @@ impl Object {
         self.str(key, &datetime(value))
     }
 
-    /// A value that is already JSON text (an array written by [`array`], an object).
+    /// A value that is already JSON text (an array written by [`array()`], an object).
     pub fn raw(&mut self, key: &str, json: &str) -> &mut Object {
         self.key(key).push_str(json);
         self
