@@ -103,10 +103,14 @@ fn serve(
     if args.demo {
         demo::seed(&payments).map_err(commands::Failure::from)?;
     }
-    actix_web::rt::System::new()
-        .block_on(server::serve(args, payments, store, notifier))
-        .map_err(|e| match e {
-            server::ServeError::Config(c) => commands::Failure::Input(c),
-            server::ServeError::Run(r) => commands::Failure::Run(r),
-        })
+    let system = actix_web::rt::System::new();
+    let outcome = system.block_on(server::serve(args, payments, store, notifier));
+    // The shutdown timeout has passed for whatever still runs on the blocking pool (a call stuck
+    // on an unreachable database): dropping the runtime would wait for it without end, so the
+    // process exits without waiting. Committed work is durable; unfinished work rolls back.
+    std::mem::forget(system);
+    outcome.map_err(|e| match e {
+        server::ServeError::Config(c) => commands::Failure::Input(c),
+        server::ServeError::Run(r) => commands::Failure::Run(r),
+    })
 }
