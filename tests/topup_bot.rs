@@ -454,8 +454,22 @@ impl Bot {
     }
 
     fn balances(&self) -> Value {
-        let text = std::fs::read_to_string(self.data.join("balances.json")).expect("balances");
-        serde_json::from_str(&text).expect("balances JSON")
+        let text = std::fs::read_to_string(self.data.join("balances.json")).unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// `balances.json` is rewritten just after `transactions.json`: waits for it to show
+    /// `expected`.
+    fn wait_balances(&self, expected: Value) {
+        let deadline = Instant::now() + WAIT;
+        while self.balances() != expected {
+            assert!(
+                Instant::now() < deadline,
+                "balances.json is {} and not {expected}",
+                self.balances()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -556,8 +570,11 @@ fn top_up_paid_once_overdue_cancelled_across_restarts() {
     assert!(text.contains("Balance: 5 000 so'm"), "{text}");
     let line = bot.line_of(&order);
     assert_eq!(line["status"], "paid", "{line}");
-    assert_eq!(line["notified"], true, "{line}");
-    assert_eq!(bot.balances(), json!({USER.to_string(): "5000"}));
+    // Marked told once Telegram took the message.
+    bot.wait_transaction("marked told", |t| {
+        t["order"] == order.as_str() && t["notified"] == true
+    });
+    bot.wait_balances(json!({USER.to_string(): "5000"}));
 
     let before = tg.sent().len();
     tg.say("/balance");
@@ -579,7 +596,7 @@ fn top_up_paid_once_overdue_cancelled_across_restarts() {
     });
     assert_eq!(tg.count(paid), 1, "{:#?}", tg.texts());
     assert_eq!(bot.transactions().len(), 1, "{:#?}", bot.transactions());
-    assert_eq!(bot.balances(), json!({USER.to_string(): "5000"}));
+    bot.wait_balances(json!({USER.to_string(): "5000"}));
 
     // A second order, from a button, left unpaid; the bot is down when it expires and cancels
     // it through Kassa when it is back, and tells the user.
@@ -638,7 +655,7 @@ fn top_up_paid_once_overdue_cancelled_across_restarts() {
         t["order"] == order4.as_str() && t["status"] == "paid"
     });
     assert_eq!(line["notified"], false, "{line}");
-    assert_eq!(bot.balances(), json!({USER.to_string(): "35000"}));
+    bot.wait_balances(json!({USER.to_string(): "35000"}));
     let deadline = Instant::now() + WAIT;
     loop {
         match bot.health() {
@@ -667,7 +684,9 @@ fn top_up_paid_once_overdue_cancelled_across_restarts() {
             .contains("Balance: 35 000 so'm"),
         "{m}"
     );
-    assert_eq!(bot.line_of(&order4)["notified"], true);
+    bot.wait_transaction("marked told", |t| {
+        t["order"] == order4.as_str() && t["notified"] == true
+    });
     let seen = bot.health().map(|(_, h)| h["last_check_at"].clone());
     bot.wait_health("a later check", |h| {
         Some(h["last_check_at"].clone()) != seen
@@ -693,7 +712,7 @@ fn top_up_paid_once_overdue_cancelled_across_restarts() {
         assert!(text.contains(expected), "{expected:?} not in {text}");
     }
     assert_eq!(bot.transactions().len(), 4);
-    assert_eq!(bot.balances(), json!({USER.to_string(): "35000"}));
+    bot.wait_balances(json!({USER.to_string(): "35000"}));
     assert_eq!(tg.count(paid), 1);
     // Written atomically: no temporary file left behind.
     let leftovers: Vec<_> = std::fs::read_dir(&bot.data)
