@@ -369,3 +369,59 @@ fn postgres_stall_under_load_answers_in_bounded_time_and_recovers() {
         Duration::from_secs(14),
     );
 }
+
+/// A peer that lost its network inside a transaction keeps its row locks on the server; a
+/// request that needs the row waits for PostgreSQL's `lock_timeout` and must then be told 503
+/// (try again), like any other unavailability — not 500.
+#[test]
+fn postgres_row_lock_held_by_a_lost_peer_answers_503() {
+    let Some(pg) = PgTestDb::create("postgres_row_lock_held_by_a_lost_peer") else {
+        return;
+    };
+    // A deadline longer than the lock timeout (10 s), so the store's own answer is seen.
+    let server = Server::start(
+        Db::Shared(pg.url().to_owned()),
+        &["--demo"],
+        &[("KASSA_REQUEST_DEADLINE", "30s")],
+    );
+    let created = server
+        .get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=5000")
+        .json();
+    let code = created["order_id"].as_str().expect("order_id").to_owned();
+    let peer = payments_store::DieselStore::open_with(
+        pg.url(),
+        payments_store::PoolOptions {
+            max_size: Some(1),
+            ..payments_store::PoolOptions::default()
+        },
+    )
+    .expect("peer");
+    peer.execute_batch(&format!(
+        "BEGIN; SELECT id FROM orders WHERE code = '{code}' FOR UPDATE;"
+    ))
+    .expect("lock the order's row");
+    let t = Instant::now();
+    let (confirm, cancel) = std::thread::scope(|s| {
+        let confirm = s.spawn(|| server.confirm(&code));
+        let cancel = s.spawn(|| server.post_form("/api?method=cancel", &[("order", &code)]));
+        (
+            confirm.join().expect("confirm"),
+            cancel.join().expect("cancel"),
+        )
+    });
+    let waited = t.elapsed();
+    assert_eq!(confirm.status, 503, "admin confirm: {}", confirm.body);
+    assert_eq!(confirm.json()["code"], "unavailable");
+    assert_eq!(cancel.status, 503, "RasmiyPay cancel: {}", cancel.body);
+    assert_eq!(cancel.json()["code"], "unavailable");
+    peer.execute_batch("ROLLBACK").expect("release");
+    let r = server.confirm(&code);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let store = checks::open(pg.url());
+    checks::assert_consistent(&store);
+    eprintln!(
+        "row lock held by a lost peer: confirm and cancel answered 503 after {:.1} s (lock \
+         timeout), then 200 once released",
+        waited.as_secs_f64()
+    );
+}

@@ -27,7 +27,8 @@ pub(crate) fn from_diesel(e: Error) -> StoreError {
 }
 
 /// Messages of failures that pass: a locked SQLite file, a lost or refused server connection,
-/// a statement cancelled by its timeout.
+/// a statement cancelled by its timeout, a row lock held too long (by a peer cut off inside its
+/// transaction, say) or a deadlock; the transaction was rolled back and may be tried again.
 fn is_transient(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     [
@@ -39,6 +40,8 @@ fn is_transient(message: &str) -> bool {
         "terminating connection",
         "no connection to the server",
         "canceling statement due to statement timeout",
+        "canceling statement due to lock timeout",
+        "deadlock detected",
         "disk i/o error",
         "database or disk is full",
         "attempt to write a readonly database",
@@ -53,4 +56,23 @@ pub(crate) fn from_pool(e: r2d2::Error) -> StoreError {
 
 pub(crate) fn from_connection(e: diesel::ConnectionError) -> StoreError {
     StoreError::Unavailable(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_transient;
+
+    #[test]
+    fn waits_that_ran_out_are_transient() {
+        for m in [
+            "canceling statement due to lock timeout",
+            "canceling statement due to statement timeout",
+            "deadlock detected",
+            "database is locked",
+            "database or disk is full",
+        ] {
+            assert!(is_transient(m), "{m}");
+        }
+        assert!(!is_transient("relation \"orders\" does not exist"));
+    }
 }
