@@ -120,6 +120,7 @@ pub async fn serve(
     let addrs: Vec<String> = server.addrs().iter().map(ToString::to_string).collect();
     tracing::info!(listen = %addrs.join(","), backend = backend.as_str(), demo = args.demo, "kassa serving");
     let (stop_worker, stop) = tokio::sync::watch::channel(false);
+    let stop_worker = Arc::new(stop_worker);
     let worker = actix_web::rt::spawn(worker::run(
         payments,
         Arc::clone(&worker_state.into_inner()),
@@ -128,18 +129,42 @@ pub async fn serve(
         Vec::new(),
         stop,
     ));
-    // On SIGTERM actix stops accepting, lets the requests in flight finish (up to the shutdown
-    // timeout), and only then returns; the worker then ends its tick and stops.
+    // On SIGTERM actix stops accepting and lets the requests in flight finish; at the same
+    // moment the worker is told to stop after its tick in progress. Both get the one shutdown
+    // timeout, counted from the signal.
+    let sigterm = actix_web::rt::spawn(stop_on_sigterm(Arc::clone(&stop_worker)));
     let served = server.run().await;
-    let _ = stop_worker.send(true);
-    if tokio::time::timeout(args.shutdown_timeout, worker)
-        .await
-        .is_err()
-    {
+    let since = if sigterm.is_finished() {
+        sigterm.await.ok().flatten()
+    } else {
+        sigterm.abort();
+        None
+    };
+    stop_worker.send_replace(true);
+    let until =
+        tokio::time::Instant::from_std(since.unwrap_or_else(Instant::now)) + args.shutdown_timeout;
+    if tokio::time::timeout_at(until, worker).await.is_err() {
         tracing::warn!("the worker's tick outlived the shutdown timeout");
     }
     tracing::info!("kassa stopped");
     served.map_err(|e| ServeError::Run(RunError(format!("server failed: {e}"))))
+}
+
+/// Waits for SIGTERM, then tells the worker to stop; when it came.
+async fn stop_on_sigterm(stop_worker: Arc<tokio::sync::watch::Sender<bool>>) -> Option<Instant> {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()?;
+        term.recv().await?;
+        stop_worker.send_replace(true);
+        Some(Instant::now())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = stop_worker;
+        std::future::pending().await
+    }
 }
 
 /// A request past its deadline: answered 503 with the body of the dialect it was for.

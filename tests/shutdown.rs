@@ -208,6 +208,12 @@ fn sigterm_on_a_stalled_database_still_exits() {
     let _ = stuck.join();
     let status =
         exited.unwrap_or_else(|| panic!("no exit within 30 s of SIGTERM:\n{}", server.logs()));
+    // One shutdown timeout (5 s) for the requests and the worker together, plus slack.
+    assert!(
+        took < Duration::from_secs(15),
+        "exit took {took:?}:\n{}",
+        server.logs()
+    );
     eprintln!(
         "SIGTERM on a stalled database: exited ({status}) {:.2} s after the signal",
         took.as_secs_f64()
