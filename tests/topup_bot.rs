@@ -4,9 +4,17 @@
 
 mod common;
 
+// The bot's own modules that need neither network nor threads, unit-tested here (an example's
+// own `#[test]`s would not run in `cargo test`).
 #[allow(dead_code)]
 #[path = "../examples/topup_bot/money.rs"]
 mod money;
+#[allow(dead_code)]
+#[path = "../examples/topup_bot/store.rs"]
+mod store;
+#[allow(dead_code)]
+#[path = "../examples/topup_bot/texts.rs"]
+mod texts;
 
 use common::Server;
 use serde_json::{Value, json};
@@ -281,6 +289,24 @@ fn bot_bin() -> &'static Path {
         }
         if profile_dir.and_then(Path::file_name) == Some("release".as_ref()) {
             cmd.arg("--release");
+        }
+        // Without what cargo set for this test's own package: build scripts that watch such a
+        // variable (ring's watches CARGO_MANIFEST_DIR) would otherwise be rebuilt here, and
+        // again by the next plain `cargo build`.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if [
+                "CARGO_MANIFEST_",
+                "CARGO_PKG_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p))
+                || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"].contains(&&*name)
+            {
+                cmd.env_remove(&*name);
+            }
         }
         let out = cmd.output().expect("run cargo build --example topup_bot");
         assert!(
@@ -811,4 +837,164 @@ fn amounts_are_exact_tiyin() {
     assert_eq!(display(10_000_000_000), "100 000 000");
     assert_eq!(display(100_050), "1 000.50");
     assert_eq!(display(5), "0.05");
+}
+
+fn transaction(order: &str, user_id: u64, amount: u64) -> store::Transaction {
+    store::Transaction {
+        order: order.into(),
+        user_id,
+        chat_id: user_id as i64,
+        lang: "uz".into(),
+        amount,
+        payable_amount: amount + 1,
+        card: Some("8600310495126224".into()),
+        pay_url: None,
+        status: store::Status::Pending,
+        created_at: 1_795_511_633,
+        expires_at: 1_795_511_933,
+        closed_at: None,
+        notified: false,
+    }
+}
+
+#[test]
+fn store_credits_an_order_once_and_keeps_it_across_opens() {
+    use store::{Status, Store};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = Store::open(dir.path()).expect("open");
+    assert!(s.add(transaction("a", 7, 500_000)));
+    assert!(
+        !s.add(transaction("a", 7, 1)),
+        "an order code is added once"
+    );
+    assert!(s.add(transaction("b", 7, 100_050)));
+    assert!(s.add(transaction("c", 8, 100_000)));
+    s.telegram_offset = 77;
+    s.save().expect("save");
+
+    assert!(s.close("a", Status::Paid, 1));
+    assert!(!s.close("a", Status::Paid, 2), "paid once");
+    assert!(!s.close("a", Status::Expired, 2), "final stays final");
+    assert!(s.close("b", Status::Expired, 3));
+    assert_eq!(s.balance(7), 500_000);
+    s.save().expect("save");
+
+    let again = Store::open(dir.path()).expect("reopen");
+    assert_eq!(again.telegram_offset, 77);
+    assert_eq!(again.balance(7), 500_000);
+    assert_eq!(again.balance(8), 0);
+    assert_eq!(again.get("b").map(|t| t.status), Some(Status::Expired));
+    assert_eq!(again.get("b").map(|t| t.amount), Some(100_050));
+    assert_eq!(again.pending().len(), 1);
+    assert_eq!(again.unnotified().len(), 2);
+    let balances = std::fs::read_to_string(dir.path().join("balances.json")).expect("balances");
+    assert_eq!(
+        serde_json::from_str::<Value>(&balances).expect("json"),
+        json!({"7": "5000"})
+    );
+    // One transaction a line, amounts as exact text.
+    let text = std::fs::read_to_string(dir.path().join("transactions.json")).expect("file");
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(
+        text.contains(r#""amount":"1000.50","payable_amount":"1000.51""#),
+        "{text}"
+    );
+
+    // A file that cannot be read stops the bot and is left as it was.
+    std::fs::write(dir.path().join("transactions.json"), "{\"version\":1,").expect("write");
+    assert!(Store::open(dir.path()).is_err());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("transactions.json")).expect("file"),
+        "{\"version\":1,"
+    );
+    let twice = r#"{"version":1,"telegram_offset":0,"transactions":[
+{"order":"x","user_id":1,"chat_id":1,"amount":"1","payable_amount":"1","status":"paid","created_at":0,"expires_at":0},
+{"order":"x","user_id":1,"chat_id":1,"amount":"1","payable_amount":"1","status":"paid","created_at":0,"expires_at":0}
+]}"#;
+    std::fs::write(dir.path().join("transactions.json"), twice).expect("write");
+    let err = Store::open(dir.path()).expect_err("an order twice");
+    assert!(err.contains("appears twice"), "{err}");
+    let float = twice.replace(r#""amount":"1","#, r#""amount":1.5,"#);
+    std::fs::write(dir.path().join("transactions.json"), float).expect("write");
+    assert!(
+        Store::open(dir.path()).is_err(),
+        "amounts are text, never numbers"
+    );
+}
+
+#[test]
+fn texts_in_every_language() {
+    use texts::{Lang, esc, local_time, order_created, time_left};
+    assert_eq!(Lang::from_code("uz"), Lang::Uz);
+    assert_eq!(Lang::from_code("ru-RU"), Lang::Ru);
+    assert_eq!(Lang::from_code("en-US"), Lang::En);
+    assert_eq!(Lang::from_code("de"), Lang::En);
+    assert_eq!(Lang::from_code(""), Lang::En);
+    assert_eq!(esc("<b>&\"x\""), "&lt;b&gt;&amp;&quot;x&quot;");
+    assert_eq!(local_time(0), "1970-01-01 05:00");
+    assert_eq!(local_time(1_795_511_633), "2026-11-24 14:13");
+    assert_eq!(local_time(951_868_799), "2000-03-01 04:59");
+    assert_eq!(local_time(4_102_444_800), "2100-01-01 05:00");
+    assert_eq!(time_left(Lang::En, 300), "5 min");
+    assert_eq!(time_left(Lang::Uz, 299), "4 daqiqa 59 soniya");
+    assert_eq!(time_left(Lang::Ru, 5), "5 с");
+
+    let mut tx = transaction("ord<1>", 7, 5_000_000);
+    tx.pay_url = Some("https://pay.example/pay/t?a=1&b=2".into());
+    for (lang, pay, card) in [
+        (
+            Lang::Uz,
+            "Aynan <b>50 000.01 so'm</b>",
+            "Karta: <code>8600 3104 9512 6224</code>",
+        ),
+        (
+            Lang::Ru,
+            "ровно <b>50 000.01 сум</b>",
+            "Карта: <code>8600 3104 9512 6224</code>",
+        ),
+        (
+            Lang::En,
+            "exactly <b>50 000.01 so'm</b>",
+            "card <code>8600 3104 9512 6224</code>",
+        ),
+    ] {
+        let text = order_created(lang, &tx, 300);
+        assert!(text.contains(pay), "{text}");
+        assert!(text.contains(card), "{text}");
+        assert!(text.contains("<code>ord&lt;1&gt;</code>"), "{text}");
+        assert!(
+            text.contains("https://pay.example/pay/t?a=1&amp;b=2"),
+            "{text}"
+        );
+        assert!(text.contains(&time_left(lang, 300)), "{text}");
+        for error in [
+            money::AmountError::NotANumber,
+            money::AmountError::Negative,
+            money::AmountError::Zero,
+            money::AmountError::Exponent,
+            money::AmountError::Separator,
+            money::AmountError::TooManyDecimals,
+            money::AmountError::TooLarge,
+        ] {
+            let answer = texts::bad_amount(lang, error, "<x>");
+            assert!(!answer.is_empty() && !answer.contains("<x>"), "{answer}");
+        }
+        for t in [
+            texts::welcome(lang, "<Aziza>"),
+            texts::help(lang),
+            texts::paid(lang, &tx, 5_000_000),
+            texts::expired(lang, &tx),
+            texts::cancelled(lang, &tx),
+            texts::history(lang, &[tx.clone()], 0),
+            texts::history(lang, &[], 0),
+        ] {
+            // Telegram HTML: only the tags the bot means.
+            let stripped = t
+                .replace("<b>", "")
+                .replace("</b>", "")
+                .replace("<code>", "")
+                .replace("</code>", "");
+            assert!(!stripped.contains('<') && !stripped.contains('>'), "{t}");
+        }
+    }
 }
