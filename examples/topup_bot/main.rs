@@ -87,6 +87,13 @@ pub enum Fatal {
 }
 
 fn main() -> ExitCode {
+    // A panic in any thread ends the process: a bot whose checker died must not go on looking
+    // alive. Its supervisor starts it again, and it picks up from its files.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        std::process::exit(101);
+    }));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
