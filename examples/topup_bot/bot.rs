@@ -158,7 +158,7 @@ fn handle_raw(app: &App, raw: serde_json::Value) {
 }
 
 /// Who wrote, where, in which language.
-struct From<'a> {
+struct Sender<'a> {
     update_id: i64,
     user: &'a User,
     chat_id: i64,
@@ -172,7 +172,7 @@ fn on_message(app: &App, update_id: i64, message: &Message) {
     if user.is_bot {
         return;
     }
-    let from = From {
+    let from = Sender {
         update_id,
         user,
         chat_id: message.chat.id,
@@ -232,7 +232,7 @@ fn on_button(app: &App, update_id: i64, query: &CallbackQuery) {
         Some(MaybeInaccessibleMessage::InaccessibleMessage(m)) => m.chat.id,
         None => i64::try_from(query.from.id).unwrap_or(i64::MAX),
     };
-    let from = From {
+    let from = Sender {
         update_id,
         user: &query.from,
         chat_id,
@@ -291,7 +291,7 @@ fn copy_buttons(lang: Lang, tx: &Transaction) -> ReplyMarkup {
 
 /// `/topup AMOUNT`: checks the amount, makes the order in Kassa, saves it (with the update's
 /// offset, so a restart does not make it twice), and says what to pay.
-fn topup(app: &App, from: &From<'_>, typed: &str) {
+fn topup(app: &App, from: &Sender<'_>, typed: &str) {
     let lang = from.lang;
     let amount: Tiyin = match money::parse_som(typed) {
         Ok(a) => a,
@@ -399,7 +399,7 @@ fn topup(app: &App, from: &From<'_>, typed: &str) {
 }
 
 /// `/cancel`: cancels the user's unpaid orders through Kassa.
-fn cancel(app: &App, from: &From<'_>) {
+fn cancel(app: &App, from: &Sender<'_>) {
     let lang = from.lang;
     let pending = app.store().pending_of(from.user.id);
     if pending.is_empty() {
@@ -436,7 +436,7 @@ fn cancel(app: &App, from: &From<'_>) {
     }
 }
 
-fn reply(app: &App, from: &From<'_>, text: String, markup: Option<ReplyMarkup>) {
+fn reply(app: &App, from: &Sender<'_>, text: String, markup: Option<ReplyMarkup>) {
     if let Err(e) = send(app, from.chat_id, text, markup) {
         tracing::warn!(chat = from.chat_id, "sendMessage: {e}");
     }
