@@ -63,7 +63,9 @@ pub async fn serve(
                 .app_data(backend_data.clone())
                 .app_data(metrics.clone())
                 .app_data(web::Data::new(crate::pay_page::DemoMode(args.demo)))
-                .wrap_fn(move |req, srv| {
+                .wrap_fn(move |mut req, srv| {
+                    // Held until the answer is written (see `HeldBody`).
+                    let held = crate::http_util::HeldBody::share(&mut req);
                     // One log line per request, with an id (the client's, if it sent a sane
                     // one). Only the path is logged: query strings carry shop keys.
                     let id = req
@@ -82,9 +84,14 @@ pub async fn serve(
                         // trickled in) is answered 503 in its dialect's words; the work it started
                         // still ends in a whole transaction or none.
                         let mut res = match tokio::time::timeout(deadline, fut).await {
-                            Ok(res) => res?,
+                            Ok(Ok(res)) => res,
+                            Ok(Err(e)) => {
+                                held.release_later();
+                                return Err(e);
+                            }
                             Err(_) => {
                                 tracing::warn!(status = 503, deadline_ms = deadline.as_millis() as u64, "request deadline passed");
+                                held.release_later();
                                 return Err(DeadlinePassed { path, request_id: id }.into());
                             }
                         };
@@ -92,7 +99,7 @@ pub async fn serve(
                             res.headers_mut().insert(REQUEST_ID, value);
                         }
                         tracing::info!(status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "served");
-                        Ok(res)
+                        Ok(held.hold_until_written(res))
                     }
                     .instrument(span)
                 })
