@@ -26,6 +26,17 @@ impl WorkerState {
 /// Notifications claimed at a time.
 const OUTBOX_BATCH: u32 = 20;
 
+/// Batches one tick sends at most. A backlog (after a restart, say) is worked off in ticks that
+/// follow one another at once, so expiry sweeps and a stop are never held up behind it.
+const OUTBOX_BATCHES_PER_TICK: u32 = 10;
+
+/// What a tick did.
+struct Ticked {
+    expired: u64,
+    /// The outbox had more due than one tick sends.
+    more_due: bool,
+}
+
 /// One tick: settle what the sources hold, expire overdue orders, send the outbox. Safe with
 /// several processes on one database: every change is a conditional update and outbox rows
 /// are claimed (`SKIP LOCKED`) before they are sent.
@@ -33,7 +44,7 @@ fn tick_once(
     payments: &Payments,
     notifier: &Notifier,
     sources: &[Arc<dyn PaymentSource>],
-) -> Result<u64, PaymentError> {
+) -> Result<Ticked, PaymentError> {
     for source in sources {
         match payments.settle_from(source.as_ref()) {
             Ok(r) if r.matched + r.unmatched + r.duplicates > 0 => {
@@ -52,15 +63,22 @@ fn tick_once(
         }
     }
     let expired = payments.expire_overdue()?;
-    loop {
+    for _ in 0..OUTBOX_BATCHES_PER_TICK {
         let items = payments.claim_outbox(OUTBOX_BATCH)?;
         for item in &items {
             notifier.deliver(payments, item)?;
         }
         if items.len() < OUTBOX_BATCH as usize {
-            return Ok(expired);
+            return Ok(Ticked {
+                expired,
+                more_due: false,
+            });
         }
     }
+    Ok(Ticked {
+        expired,
+        more_due: true,
+    })
 }
 
 /// Runs until `stop` turns true (or its sender is gone). A stop never cuts a tick short: it is
@@ -86,9 +104,12 @@ pub async fn run(
         }
         let (p, n, s) = (payments.clone(), notifier.clone(), sources.clone());
         match blocking(move || tick_once(&p, &n, &s)).await {
-            Ok(n) => {
-                if n > 0 {
-                    tracing::info!(expired = n, "expired overdue orders");
+            Ok(ticked) => {
+                if ticked.expired > 0 {
+                    tracing::info!(expired = ticked.expired, "expired overdue orders");
+                }
+                if ticked.more_due {
+                    interval.reset_immediately();
                 }
                 state
                     .last_tick

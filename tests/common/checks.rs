@@ -38,6 +38,18 @@ pub fn count_is_zero(store: &DieselStore, what: &str, count_sql: &str) {
     }
 }
 
+/// Whether `count_sql` counts zero now (see [`count_is_zero`]), without failing.
+pub fn is_zero(store: &DieselStore, count_sql: &str) -> bool {
+    store
+        .execute_batch(&format!(
+            "DROP TABLE IF EXISTS kassa_zero_check; \
+             CREATE TEMPORARY TABLE kassa_zero_check (n BIGINT NOT NULL CHECK (n = 0)); \
+             INSERT INTO kassa_zero_check (n) {count_sql}; \
+             DROP TABLE kassa_zero_check;"
+        ))
+        .is_ok()
+}
+
 /// The status the store has for an order code (`None` if it is not there).
 pub fn status_of(store: &DieselStore, code: &str) -> Option<OrderStatus> {
     let code = OrderCode::parse(code).unwrap_or_else(|e| panic!("order code {code}: {e:?}"));
