@@ -425,3 +425,63 @@ fn postgres_row_lock_held_by_a_lost_peer_answers_503() {
         waited.as_secs_f64()
     );
 }
+
+/// The database host becomes unreachable: open connections die and connection attempts hang
+/// (they are never answered nor refused, and those made during the outage stay hung after it).
+/// Connection attempts must give up on their own, or the pool's few connecting threads stay
+/// stuck for good and the server never gets a connection again.
+#[test]
+fn postgres_unreachable_host_recovers_once_reachable() {
+    let Some(pg) = PgTestDb::create("postgres_unreachable_host") else {
+        return;
+    };
+    let (proxy, url) = ChaosProxy::for_postgres(pg.url());
+    let server = Server::start(Db::Shared(url), &["--demo"], &[("KASSA_TICK", "500ms")]);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(40))
+        .build();
+    let status = |path: &str| {
+        let t = Instant::now();
+        let s = match agent.get(&server.url(path)).call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
+            Err(e) => panic!("no answer: {e}"),
+        };
+        (s, t.elapsed())
+    };
+    let create = "/api/create_payment?shop_id=101&shop_key=test_key_123&amount=5000";
+    assert_eq!(status(create).0, 200);
+    proxy.unreachable();
+    let cut_at = Instant::now();
+    let mut slowest = Duration::ZERO;
+    let mut refused = 0;
+    while cut_at.elapsed() < Duration::from_secs(8) {
+        let (s, took) = status(create);
+        slowest = slowest.max(took);
+        assert_eq!(s, 503, "a create with the database unreachable");
+        refused += 1;
+    }
+    assert!(slowest < LIVENESS, "a request took {slowest:?}");
+    proxy.restore();
+    let restored_at = Instant::now();
+    loop {
+        let (s, _) = status(create);
+        if s == 200 {
+            break;
+        }
+        assert!(
+            restored_at.elapsed() < Duration::from_secs(60),
+            "no connection a minute after the host came back:\n{}",
+            server.logs()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let recovered_in = restored_at.elapsed();
+    let store = checks::open(pg.url());
+    checks::assert_consistent(&store);
+    eprintln!(
+        "unreachable host (connection attempts hang for good): {refused} creates answered 503 in \
+         8 s, slowest {:.2} s; reachable again → first 200 after {:.2} s",
+        slowest.as_secs_f64(),
+        recovered_in.as_secs_f64()
+    );
+}

@@ -6,6 +6,8 @@
 //!   closed as soon as they are accepted — a database that went down or restarted.
 //! - [`ChaosProxy::stall`]: nothing is forwarded; open connections stay open and new ones are
 //!   accepted and never answered — a hung database or a network that drops everything.
+//! - [`ChaosProxy::unreachable`]: open connections are closed and new ones hang for good, even
+//!   after the restore — connection attempts into the void, as to a host that went away.
 //! - [`ChaosProxy::restore`]: traffic flows again; stalled bytes are delivered.
 
 use std::io::{ErrorKind, Read, Write};
@@ -18,6 +20,7 @@ const OPEN: u8 = 0;
 const CUT: u8 = 1;
 const STALL: u8 = 2;
 const CLOSED: u8 = 3;
+const UNREACHABLE: u8 = 4;
 
 /// How often idle threads look at the mode.
 const POLL: Duration = Duration::from_millis(10);
@@ -39,7 +42,10 @@ impl Shared {
     /// Whether a connection of `epoch` must close now.
     fn doomed(&self, epoch: u64) -> bool {
         let mode = self.mode();
-        mode == CUT || mode == CLOSED || self.epoch.load(Ordering::SeqCst) != epoch
+        mode == CUT
+            || mode == CLOSED
+            || mode == UNREACHABLE
+            || self.epoch.load(Ordering::SeqCst) != epoch
     }
 }
 
@@ -100,6 +106,11 @@ impl ChaosProxy {
         self.shared.mode.store(STALL, Ordering::SeqCst);
     }
 
+    pub fn unreachable(&self) {
+        self.shared.epoch.fetch_add(1, Ordering::SeqCst);
+        self.shared.mode.store(UNREACHABLE, Ordering::SeqCst);
+    }
+
     pub fn restore(&self) {
         self.shared.mode.store(OPEN, Ordering::SeqCst);
     }
@@ -131,6 +142,13 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 
 fn connection(client: TcpStream, shared: Arc<Shared>) {
     let epoch = shared.epoch.load(Ordering::SeqCst);
+    if shared.mode() == UNREACHABLE {
+        // Never answered, never closed, until the proxy goes.
+        while shared.mode() != CLOSED {
+            std::thread::sleep(POLL);
+        }
+        return;
+    }
     // A stalled network: accepted, never answered, until restored or cut.
     while shared.mode() == STALL {
         std::thread::sleep(POLL);

@@ -29,7 +29,7 @@ mod stats;
 mod store;
 pub mod testing;
 
-pub use connect::{Backend, PoolOptions, sqlite_path};
+pub use connect::{Backend, PoolOptions, pg_url, sqlite_path};
 pub use store::DieselStore;
 
 /// `docs/embedding.md`, the embedding guide: its complete Rust examples run as doctests of this
