@@ -214,6 +214,37 @@ fn outage(test: &str, fault: Fault, length: Duration) {
         Fault::Cut => proxy.cut(),
         Fault::Stall => proxy.stall(),
     }
+    // One request of each dialect sent into the outage for sure (the clients' mix is random).
+    let probes: Vec<_> = [true, false]
+        .into_iter()
+        .map(|rasmiy| {
+            let (base, log) = (server.base.clone(), log.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(500));
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(40))
+                    .build();
+                let s = if rasmiy {
+                    call(
+                        Dialect::Rasmiy,
+                        agent
+                            .post(&format!("{base}/api?method=create"))
+                            .set("Content-Type", "application/x-www-form-urlencoded"),
+                        Some("shop_id=695008&shop_key=Z631XLBO7O&amount=1234"),
+                    )
+                } else {
+                    call(
+                        Dialect::TopHamyon,
+                        agent.get(&format!(
+                            "{base}/api/create_payment?shop_id=101&shop_key=test_key_123&amount=1234"
+                        )),
+                        None,
+                    )
+                };
+                log.lock().expect("lock").samples.push(s);
+            })
+        })
+        .collect();
     let mut health_503_after = None;
     let mut slowest_health = Duration::ZERO;
     while cut_at.elapsed() < length {
@@ -223,6 +254,9 @@ fn outage(test: &str, fault: Fault, length: Duration) {
             health_503_after = Some(cut_at.elapsed());
         }
         std::thread::sleep(Duration::from_millis(200));
+    }
+    for probe in probes {
+        probe.join().expect("probe");
     }
     let restored_at = Instant::now();
     proxy.restore();

@@ -15,6 +15,11 @@ pub(crate) fn from_diesel(e: Error) -> StoreError {
         Error::DatabaseError(_, info) if is_transient(info.message()) => {
             StoreError::Unavailable(info.message().to_owned())
         }
+        // The connection broke inside a transaction and could not even roll back: it is
+        // useless, a new one will do (a cut to PostgreSQL mid-transaction ends here).
+        Error::BrokenTransactionManager => {
+            StoreError::Unavailable("the connection broke inside a transaction".into())
+        }
         other => {
             let text = other.to_string();
             if is_transient(&text) {
@@ -60,7 +65,16 @@ pub(crate) fn from_connection(e: diesel::ConnectionError) -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use super::is_transient;
+    use super::{from_diesel, is_transient};
+    use payments_core::StoreError;
+
+    #[test]
+    fn a_broken_connection_is_unavailable() {
+        assert!(matches!(
+            from_diesel(diesel::result::Error::BrokenTransactionManager),
+            StoreError::Unavailable(_)
+        ));
+    }
 
     #[test]
     fn waits_that_ran_out_are_transient() {
