@@ -15,8 +15,8 @@
 //! Each timed part prints one `RESULT` line (`name`, `rps`, `seconds`, `n`).
 
 use payments_core::{
-    CardNumber, KeyHasher, MonthStatus, Page, Payments, PaymentsConfig, ShopDraft,
-    ShopId, ShopKind, ShopStatus, Store,
+    CardNumber, KeyHasher, MonthStatus, Page, Payments, PaymentsConfig, ShopDraft, ShopId,
+    ShopKind, ShopStatus, Store,
 };
 use payments_store::{Backend, DieselStore};
 use std::sync::Arc;
@@ -220,15 +220,33 @@ fn seed(
          1000000 + n * 101, 1000000 + n * 101, '{card}', '{last4}', '{status}', \
          {created_at}, {expires_at}, {finished}"
     );
-    let sql = match backend {
+    let insert = |columns: &str, values: &str, from: &str| match backend {
         Backend::Sqlite => format!(
             "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count}) \
-             INSERT INTO orders ({columns}) SELECT {values} FROM s"
+             INSERT INTO orders ({columns}) SELECT {values} FROM s{from}"
         ),
         Backend::Postgres => format!(
-            "INSERT INTO orders ({columns}) SELECT {values} FROM generate_series(1, {count}) AS s(n)"
+            "INSERT INTO orders ({columns}) SELECT {values} \
+             FROM generate_series(1, {count}) AS s(n){from}"
         ),
     };
-    store.execute_batch(&sql)?;
+    // Numbered within the shop after its orders so far, and counted, as creates do (see the
+    // migration `order_pages`); a schema from before it has neither, and gets the plain rows.
+    let numbered = insert(
+        &format!("{columns}, shop_seq"),
+        &format!("{values}, base.orders + n"),
+        &format!(
+            ", (SELECT COALESCE((SELECT orders FROM shop_order_counts WHERE shop_id = {shop}), 0) \
+             AS orders) AS base"
+        ),
+    );
+    if store.execute_batch(&numbered).is_ok() {
+        store.execute_batch(&format!(
+            "INSERT INTO shop_order_counts (shop_id, orders) VALUES ({shop}, {count}) \
+             ON CONFLICT (shop_id) DO UPDATE SET orders = shop_order_counts.orders + {count}"
+        ))?;
+    } else {
+        store.execute_batch(&insert(columns, &values, ""))?;
+    }
     Ok(())
 }

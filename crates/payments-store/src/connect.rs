@@ -121,6 +121,13 @@ impl Default for PoolOptions {
     }
 }
 
+/// What every SQLite connection (the pool's and the writer's) runs first.
+pub(crate) const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+
+/// What every PostgreSQL connection (the pool's and the writer's) runs first.
+pub(crate) const PG_SETTINGS: &str = "SET statement_timeout = 30000; SET lock_timeout = 10000;";
+
 /// Every SQLite connection: WAL for concurrent readers, `synchronous=FULL` so a committed
 /// payment survives power loss, a busy timeout instead of instant `SQLITE_BUSY`, foreign keys on.
 #[derive(Debug)]
@@ -128,11 +135,8 @@ struct SqliteSettings;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqliteSettings {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute(SQLITE_SETTINGS)
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -142,7 +146,7 @@ struct PgSettings;
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute("SET statement_timeout = 30000; SET lock_timeout = 10000;")
+        conn.batch_execute(PG_SETTINGS)
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }

@@ -168,10 +168,12 @@ pub(crate) struct NewOrderRow<'a> {
     created_at: i64,
     expires_at: i64,
     card_last4: Option<&'a str>,
+    /// Its number within its shop (see `next_shop_seq!`).
+    shop_seq: Option<i64>,
 }
 
 impl<'a> NewOrderRow<'a> {
-    pub(crate) fn new(o: &'a NewOrder, payable_amount: i64) -> Self {
+    pub(crate) fn new(o: &'a NewOrder, payable_amount: i64, shop_seq: i64) -> Self {
         NewOrderRow {
             code: &o.codes.code,
             payment_id: &o.codes.payment_id,
@@ -184,6 +186,7 @@ impl<'a> NewOrderRow<'a> {
             created_at: secs(o.created_at),
             expires_at: secs(o.expires_at),
             card_last4: o.card.as_ref().map(CardNumber::last4),
+            shop_seq: Some(shop_seq),
         }
     }
 }

@@ -71,12 +71,12 @@ impl DieselStore {
                 let order: OrderRow = orders::table
                     .find(row.order_id)
                     .select(OrderRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .map_err(from_diesel)?;
                 let shop: ShopRow = shops::table
                     .find(row.shop_id)
                     .select(ShopRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .map_err(from_diesel)?;
                 Ok::<_, StoreError>((order, shop))
             })?;

@@ -32,6 +32,14 @@ diesel::table! {
         expires_at -> BigInt,
         finished_at -> Nullable<BigInt>,
         card_last4 -> Nullable<Text>,
+        shop_seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    shop_order_counts (shop_id) {
+        shop_id -> BigInt,
+        orders -> BigInt,
     }
 }
 
@@ -113,5 +121,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     payable_holds,
     incoming_payments,
     outbox,
-    deliveries
+    deliveries,
+    shop_order_counts
 );

@@ -39,7 +39,7 @@ macro_rules! not_open {
         let status: Option<String> = incoming_payments::table
             .find($payment_id)
             .select(incoming_payments::status)
-            .first($c)
+            .get_result($c)
             .optional()?;
         match status.as_deref().and_then(PaymentStatus::parse) {
             Some(s) => Attached::PaymentNotOpen(s),
@@ -86,7 +86,7 @@ impl DieselStore {
                 let earlier: Option<i64> = incoming_payments::table
                     .filter(incoming_payments::unique_ref.eq(&key))
                     .select(incoming_payments::id)
-                    .first(c)
+                    .get_result(c)
                     .optional()?;
                 if let Some(of) = earlier {
                     let id: i64 = diesel::insert_into(incoming_payments::table)
@@ -173,7 +173,7 @@ impl DieselStore {
             incoming_payments::table
                 .find(id)
                 .select(PaymentRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map_err(from_diesel)?
                 .map(PaymentRow::into_record)

@@ -27,7 +27,7 @@ macro_rules! transition_in_tx {
                 let current: Option<String> = orders::table
                     .find(order_id)
                     .select(orders::status)
-                    .first($c)
+                    .get_result($c)
                     .optional()?;
                 Err(current)
             }
@@ -49,7 +49,7 @@ macro_rules! transition_in_tx {
                 let (callback, owner): (Option<String>, i64) = shops::table
                     .find(shop_id)
                     .select((shops::callback_url, shops::user_id))
-                    .first($c)?;
+                    .get_result($c)?;
                 let rows: Vec<$crate::models_settlement::NewOutboxRow> = $policy
                     .channels(transition.to(), callback.is_some(), owner > 0)
                     .into_iter()
@@ -72,6 +72,23 @@ macro_rules! transition_in_tx {
     }};
 }
 
+/// Takes a shop's next order number (1, 2, 3, … in the order its orders are made) and counts
+/// the order, inside the current transaction; the shop's count row stays locked until commit.
+/// Evaluates to `Result<i64, diesel::result::Error>`.
+macro_rules! next_shop_seq {
+    ($c:ident, $shop_id:expr) => {{
+        use $crate::schema::shop_order_counts as counts;
+        let shop_id: i64 = $shop_id;
+        diesel::insert_into(counts::table)
+            .values((counts::shop_id.eq(shop_id), counts::orders.eq(1_i64)))
+            .on_conflict(counts::shop_id)
+            .do_update()
+            .set(counts::orders.eq(counts::orders + 1_i64))
+            .returning(counts::orders)
+            .get_result::<i64>($c)
+    }};
+}
+
 /// Inserts a new order with the first payable amount among `candidates` whose hold on `card` is
 /// free (or has lapsed), and takes that hold — inside the current transaction. Evaluates to
 /// `Ok(Some(row))`, `Ok(None)` when every candidate is held, or a diesel error.
@@ -85,25 +102,40 @@ macro_rules! insert_with_hold {
             i64,
             i64,
         ) = ($order, $card, $candidates, $now, $hold_until);
-        let taken: Vec<i64> = payable_holds::table
+        // Every hold on these amounts: the ones still running are taken; a lapsed one is
+        // deleted when its amount is tried (and only then: one statement less per create).
+        let holds: Vec<(i64, i64)> = payable_holds::table
             .filter(payable_holds::card.eq(card))
             .filter(payable_holds::payable_amount.eq_any(candidates))
-            .filter(payable_holds::hold_until.gt(now))
-            .select(payable_holds::payable_amount)
+            .select((payable_holds::payable_amount, payable_holds::hold_until))
             .load($c)?;
+        let held = |p: i64| {
+            holds
+                .iter()
+                .find(|(amount, _)| *amount == p)
+                .map(|(_, until)| *until)
+        };
         let mut inserted = None;
-        for &payable in candidates.iter().filter(|p| !taken.contains(p)) {
+        for &payable in candidates
+            .iter()
+            .filter(|&&p| held(p).is_none_or(|until| until <= now))
+        {
             // A savepoint per try: losing a race for a hold undoes only this try.
             let attempt = $c.transaction(|c| {
-                diesel::delete(
-                    payable_holds::table
-                        .filter(payable_holds::card.eq(card))
-                        .filter(payable_holds::payable_amount.eq(payable))
-                        .filter(payable_holds::hold_until.le(now)),
-                )
-                .execute(c)?;
+                if held(payable).is_some() {
+                    diesel::delete(
+                        payable_holds::table
+                            .filter(payable_holds::card.eq(card))
+                            .filter(payable_holds::payable_amount.eq(payable))
+                            .filter(payable_holds::hold_until.le(now)),
+                    )
+                    .execute(c)?;
+                }
+                // The shop's next order number first, then the order: the count row stays
+                // locked until commit, so one shop's numbers follow its ids.
+                let seq = next_shop_seq!(c, order.shop_id.get())?;
                 let row: $crate::models::OrderRow = diesel::insert_into(orders::table)
-                    .values($crate::models::NewOrderRow::new(order, payable))
+                    .values($crate::models::NewOrderRow::new(order, payable, seq))
                     .returning($crate::models::OrderRow::as_returning())
                     .get_result(c)?;
                 diesel::insert_into(payable_holds::table)

@@ -275,6 +275,49 @@ fn pages_are_newest_first_and_per_shop() {
 }
 
 #[test]
+fn pages_at_every_offset_follow_ids_under_racing_creates() {
+    // Pages are found by each order's number within its shop (issue 10); racing creates of two
+    // shops must still number each shop's orders in the order of their ids, without gaps.
+    on_each_backend("paging_racing", |env| {
+        let shops = [env.shop(), env.shop()];
+        let start = Arc::new(Barrier::new(4));
+        std::thread::scope(|scope| {
+            for t in 0..4_i64 {
+                let (payments, start) = (env.payments.clone(), Arc::clone(&start));
+                let creds = shops[(t % 2) as usize].clone();
+                scope.spawn(move || {
+                    start.wait();
+                    for i in 0..10 {
+                        let amount = Money::from_som(10_000 + t * 100 + i).expect("amount");
+                        payments
+                            .create_order(&creds, amount, CodeStyle::TopHamyon)
+                            .expect("create");
+                    }
+                });
+            }
+        });
+        for creds in &shops {
+            let page = |limit, offset| {
+                env.payments
+                    .orders(creds, Page { limit, offset })
+                    .expect("page")
+            };
+            let all = page(100, 0);
+            assert_eq!(all.total, 20);
+            let ids: Vec<i64> = all.orders.iter().map(|o| o.id).collect();
+            assert_eq!(ids.len(), 20);
+            assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+            for offset in 0..22_u64 {
+                let got: Vec<i64> = page(3, offset).orders.iter().map(|o| o.id).collect();
+                let from = (offset as usize).min(ids.len());
+                let want = &ids[from..(from + 3).min(ids.len())];
+                assert_eq!(got, want, "offset {offset}");
+            }
+        }
+    });
+}
+
+#[test]
 fn shops_authenticate_update_and_rotate() {
     on_each_backend("shops", |env| {
         let creds = env.shop();
