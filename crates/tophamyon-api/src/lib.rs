@@ -103,13 +103,17 @@ pub fn routes(config: TopHamyonConfig) -> impl FnOnce(&mut web::ServiceConfig) +
             let handle = move |req: HttpRequest, payload: web::Payload| {
                 handlers::handle(endpoint, req, payload)
             };
-            cfg.service(
-                web::resource([path, with_slash])
-                    .app_data(settings.clone())
-                    .route(web::get().to(handle))
-                    .route(web::post().to(handle))
-                    .default_service(web::to(handlers::method_not_allowed)),
-            );
+            // A resource of its own per path: a resource of several paths is matched through a
+            // regex set on every request that reaches it; one static path is a string compare.
+            for path in [path, with_slash] {
+                cfg.service(
+                    web::resource(path)
+                        .app_data(settings.clone())
+                        .route(web::get().to(handle))
+                        .route(web::post().to(handle))
+                        .default_service(web::to(handlers::method_not_allowed)),
+                );
+            }
         }
         cfg.service(web::resource("/api/{name}").to(handlers::unknown_endpoint));
     }
