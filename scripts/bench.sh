@@ -15,7 +15,7 @@
 # local server (KASSA_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/test, a user
 # that may create databases) and psql; without them they are skipped and the table says so.
 #
-# Settings (environment): BENCH_SECONDS (each wrk run, default 8), BENCH_CONCURRENCY (wrk
+# Settings (environment): BENCH_SECONDS (each wrk run, default 5), BENCH_CONCURRENCY (wrk
 # connections and raw-insert threads, default 16), BENCH_MAX_LOAD / BENCH_WAIT (wait up to
 # BENCH_WAIT seconds, default 180, for the 1-minute load average to fall below BENCH_MAX_LOAD,
 # default 1.0, before measuring), BENCH_OUT (default docs/performance.md), CARGO_TARGET_DIR
@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export BENCH_DIR="$ROOT/bench"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-SECS=${BENCH_SECONDS:-8}
+SECS=${BENCH_SECONDS:-5}
 CONC=${BENCH_CONCURRENCY:-16}
 MAX_LOAD=${BENCH_MAX_LOAD:-1.0}
 WAIT=${BENCH_WAIT:-180}
