@@ -308,3 +308,52 @@ fn sqlite_read_only_file_answers_503_and_recovers() {
         tally.paid,
     );
 }
+
+/// The server starts while other processes open and close the same file (an operator's
+/// `kassa verify` from cron, say; the last connection to close checkpoints the WAL and holds
+/// the file for a moment): it must wait its busy timeout, not fail at once with "database is
+/// locked".
+#[test]
+fn sqlite_restarts_while_other_processes_use_the_file() {
+    const RESTARTS: usize = 20;
+    let mut server = Server::demo();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (db_url, dir) = (server.db_url.clone(), server.dir().to_owned());
+    let busy = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut runs = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && runs < 10_000 {
+                let out = Command::new(common::kassa_bin())
+                    .arg("verify")
+                    .env("DATABASE_URL", &db_url)
+                    .env("KASSA_SECRET", common::SECRET)
+                    .current_dir(&dir)
+                    .output()
+                    .expect("kassa verify");
+                assert!(
+                    out.status.success(),
+                    "kassa verify: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                runs += 1;
+            }
+            runs
+        })
+    };
+    for _ in 0..RESTARTS {
+        // A store opened and dropped by this process too: its last connection checkpoints as it
+        // closes, while the server is killed and started again.
+        let store = checks::open(&server.db_url);
+        checks::sqlite_integrity(&store);
+        drop(store);
+        server.restart();
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let runs = busy.join().expect("verify loop");
+    let r = server.get("/api/create_payment?shop_id=101&shop_key=test_key_123&amount=5000");
+    assert_eq!(r.status, 200, "{}", r.body);
+    eprintln!(
+        "{RESTARTS} restarts while `kassa verify` ran {runs} times on the same file: all started"
+    );
+}

@@ -121,9 +121,11 @@ impl Default for PoolOptions {
     }
 }
 
-/// What every SQLite connection (the pool's and the writer's) runs first.
-pub(crate) const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+/// What every SQLite connection (the pool's and the writer's) runs first. The busy timeout
+/// comes first: even `journal_mode` may find the file busy (another process's connection
+/// checkpointing as it closes, a recovery after a crash) and must wait rather than fail.
+pub(crate) const SQLITE_SETTINGS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 /// What every PostgreSQL connection (the pool's and the writer's) runs first.
 pub(crate) const PG_SETTINGS: &str = "SET statement_timeout = 30000; SET lock_timeout = 10000;";
@@ -166,7 +168,7 @@ pub(crate) fn open(url: &str, options: PoolOptions) -> Result<Pools, StoreError>
             let path = sqlite_path(url);
             // Migrate on one plain connection first: WAL mode is set once, before the pool.
             let mut conn = SqliteConnection::establish(path).map_err(from_connection)?;
-            conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+            conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
                 .map_err(from_diesel)?;
             conn.run_pending_migrations(SQLITE_MIGRATIONS)
                 .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
