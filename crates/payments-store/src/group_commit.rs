@@ -67,7 +67,20 @@ type Connect<C> = Box<dyn Fn() -> Result<C, StoreError> + Send>;
 
 /// The queue in front of the writer thread.
 pub(crate) struct GroupCommit<C> {
-    queue: mpsc::Sender<Box<dyn Job<C>>>,
+    /// `None` only while dropping.
+    queue: Option<mpsc::Sender<Box<dyn Job<C>>>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Dropping the store stops the writer and waits for it, so its connection is closed before
+/// anyone reopens the database (a lingering writer holds SQLite's file a moment longer).
+impl<C> Drop for GroupCommit<C> {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
 }
 
 impl<C: WriteTx + Send + 'static> GroupCommit<C> {
@@ -77,11 +90,14 @@ impl<C: WriteTx + Send + 'static> GroupCommit<C> {
     ) -> Result<GroupCommit<C>, StoreError> {
         let conn = connect()?;
         let (queue, jobs) = mpsc::channel::<Box<dyn Job<C>>>();
-        std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("kassa-db-writer".into())
             .spawn(move || writer(Some(conn), Box::new(connect), jobs))
             .map_err(|e| StoreError::Other(format!("cannot start the database writer: {e}")))?;
-        Ok(GroupCommit { queue })
+        Ok(GroupCommit {
+            queue: Some(queue),
+            writer: Some(handle),
+        })
     }
 
     /// Runs `work` in the next batch and returns its result after that batch's commit. `work`
@@ -99,6 +115,8 @@ impl<C: WriteTx + Send + 'static> GroupCommit<C> {
             reply,
         });
         self.queue
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the database writer has stopped".into()))?
             .send(job)
             .map_err(|_| StoreError::Unavailable("the database writer has stopped".into()))?;
         result

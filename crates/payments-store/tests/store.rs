@@ -384,3 +384,16 @@ fn shops_authenticate_update_and_rotate() {
         assert!(env.store.ping().is_ok());
     });
 }
+
+#[test]
+fn an_sqlite_file_reopens_at_once_after_the_store_is_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kassa.db");
+    let url = path.to_str().expect("utf-8 path");
+    for round in 0..20 {
+        let store =
+            payments_store::DieselStore::open(url).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        store.ping().expect("ping");
+        drop(store);
+    }
+}
