@@ -1143,10 +1143,14 @@ fn thousands_of_hostile_requests_change_nothing_they_should_not() {
             Answer::Closed => {
                 closed += 1;
                 if closed <= 5 {
-                    let head = wire.split(|&b| b == b'\n').next().unwrap_or_default();
+                    let head_end = wire
+                        .windows(4)
+                        .position(|w| w == b"\r\n\r\n")
+                        .unwrap_or(wire.len());
                     eprintln!(
-                        "closed without an answer: {:?}",
-                        String::from_utf8_lossy(&head[..head.len().min(120)])
+                        "closed without an answer ({} bytes sent): {:?}",
+                        wire.len(),
+                        String::from_utf8_lossy(&wire[..head_end.min(400)])
                     );
                 }
             }
