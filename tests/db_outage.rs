@@ -85,7 +85,7 @@ fn client(base: String, seed: u64, stop: Arc<AtomicBool>, log: Arc<Mutex<Log>>) 
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let amount = 1000 + (n >> 33) % 400_000;
-        let rasmiy = (n >> 20) % 2 == 0;
+        let rasmiy = (n >> 20).is_multiple_of(2);
         let s = if rasmiy {
             call(
                 Dialect::Rasmiy,

@@ -150,10 +150,8 @@ fn slow_bodies_are_cut_at_the_request_deadline() {
     const SLOW: usize = 20;
     let server = Server::demo_with(&[("KASSA_REQUEST_DEADLINE", "3s")]);
     let addr = addr(&server);
-    let head = format!(
-        "POST /api?method=create HTTP/1.1\r\nHost: kassa\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nshop_id="
-    );
+    let head = "POST /api?method=create HTTP/1.1\r\nHost: kassa\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nshop_id=";
     let mut tricklers: Vec<Trickler> = (0..SLOW)
         .map(|_| Trickler::open(&addr, head.as_bytes()))
         .collect();
