@@ -330,17 +330,23 @@ impl Store for DieselStore {
     fn order(&self, code: &OrderCode) -> Result<Option<OrderView>, StoreError> {
         let (by_payment_id, text) = order_query(code);
         with_conn!(self, |conn| {
+            // Two static queries rather than one boxed: a boxed query has its SQL built again on
+            // every call just to find its prepared statement in the cache.
             let query = orders::table
                 .inner_join(shops::table)
-                .select((OrderRow::as_select(), shops::name))
-                .into_boxed();
-            let query = if by_payment_id {
-                query.filter(orders::payment_id.eq(text))
+                .select((OrderRow::as_select(), shops::name));
+            let found: Option<(OrderRow, String)> = if by_payment_id {
+                query
+                    .filter(orders::payment_id.eq(text))
+                    .get_result(conn)
+                    .optional()
             } else {
-                query.filter(orders::code.eq(text))
-            };
-            let found: Option<(OrderRow, String)> =
-                query.get_result(conn).optional().map_err(from_diesel)?;
+                query
+                    .filter(orders::code.eq(text))
+                    .get_result(conn)
+                    .optional()
+            }
+            .map_err(from_diesel)?;
             found
                 .map(|(row, shop_name)| {
                     Ok(OrderView {
