@@ -136,20 +136,28 @@ pub fn datetime(t: OffsetDateTime) -> String {
 /// Writes `text` as a JSON string: quotes, backslashes and control characters escaped.
 pub fn write_string(buf: &mut String, text: &str) {
     buf.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => buf.push_str("\\\""),
-            '\\' => buf.push_str("\\\\"),
-            '\n' => buf.push_str("\\n"),
-            '\r' => buf.push_str("\\r"),
-            '\t' => buf.push_str("\\t"),
+    // Runs of text that need no escape are copied whole (most strings are one run).
+    let mut plain = 0;
+    for (i, c) in text.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
             // U+2028/2029 are valid JSON but break JavaScript string literals; escape them too.
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(buf, "\\u{:04x}", c as u32);
-            }
-            c => buf.push(c),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => "",
+            _ => continue,
+        };
+        buf.push_str(&text[plain..i]);
+        if escape.is_empty() {
+            let _ = write!(buf, "\\u{:04x}", c as u32);
+        } else {
+            buf.push_str(escape);
         }
+        plain = i + c.len_utf8();
     }
+    buf.push_str(&text[plain..]);
     buf.push('"');
 }
 
