@@ -47,12 +47,12 @@ fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
     let mut seen = std::collections::HashSet::new();
     for item in doc.paths.paths.values_mut() {
         for (method, op) in operations(item) {
-            if let Some(id) = op.operation_id.clone() {
-                if !seen.insert(id.clone()) {
-                    let renamed = format!("{id}_{method}");
-                    seen.insert(renamed.clone());
-                    op.operation_id = Some(renamed);
-                }
+            if let Some(id) = op.operation_id.clone()
+                && !seen.insert(id.clone())
+            {
+                let renamed = format!("{id}_{method}");
+                seen.insert(renamed.clone());
+                op.operation_id = Some(renamed);
             }
         }
     }
