@@ -7,7 +7,7 @@
 //!
 //! The crate is an adapter and nothing more: each request is **parsed** at the edge into
 //! `payments-core`'s typed values ([`query`], [`input`], [`fields`]), handed to
-//! [`payments_core::Payments`] on the blocking pool ([`handlers`]), and the outcome is
+//! [`payments_core::Payments`] on the blocking pool (`handlers`), and the outcome is
 //! **rendered** in the dialect's JSON ([`render`], over the small writer in [`json`]).
 //! Every [`payments_core::PaymentError`] is mapped to a dialect error once, in [`errors`].
 //! The crate never touches storage and never formats another dialect's answers; the `kassa`
