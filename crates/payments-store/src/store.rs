@@ -465,10 +465,15 @@ impl Store for DieselStore {
                 if due.is_empty() {
                     return Ok(0);
                 }
+                // Found by id; the status is checked on the rows found, never used to find
+                // them: written `status || ''`, no index can serve it. As a plain
+                // `status = 'pending'` SQLite (without statistics) preferred the status index
+                // and walked every pending order once per batch, so the sweep grew with the
+                // orders still waiting (issue 10: 7.5× slower beside 400 k of them).
                 let done: Vec<(i64, i64)> = diesel::update(
                     orders::table
                         .filter(orders::id.eq_any(&due))
-                        .filter(orders::status.eq(pending)),
+                        .filter(orders::status.concat("").eq(pending)),
                 )
                 .set((
                     orders::status.eq(expired),
