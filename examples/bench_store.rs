@@ -1,10 +1,11 @@
 //! The store-level parts of `scripts/bench.sh`, in process, on SQLite or PostgreSQL:
 //!
-//! - `seed`: adds orders to a shop by SQL (one statement), e.g. 1 M for the `get_payments`
-//!   run, some of them pending and overdue for the sweep;
+//! - `seed`: adds orders to a shop by SQL (one statement each kind), e.g. 1 M for the
+//!   `get_payments` run, some of them pending and overdue for the sweep (`--overdue`), some
+//!   pending and not yet due (`--pending`), the rest expired;
 //! - `codes`: writes order codes of a shop, one a line, for the `check_payment` run;
 //! - `sweep`: times `Payments::expire_overdue` over what is overdue (optionally seeding
-//!   `--overdue` orders first into a fresh database);
+//!   `--overdue` orders, and `--pending` ones not yet due, first into a fresh database);
 //! - `ingest`: seeds `--n` pending orders with distinct payable amounts, then times
 //!   `Payments::ingest_notifications` over `--n` bank notifications that pay them all.
 //!
@@ -44,6 +45,7 @@ fn main() -> Result<(), Failure> {
             let shop = args.number("shop", 101) as i64;
             let orders = args.number("orders", 1_000_000) as i64;
             let overdue = args.number("overdue", 0) as i64;
+            let waiting = args.number("pending", 0) as i64;
             let card = args.text("card", CARD);
             let started = Instant::now();
             let filler = Seed {
@@ -51,9 +53,17 @@ fn main() -> Result<(), Failure> {
                 status: "expired",
                 created_at: now - 86_400,
                 expires_at: now - 86_100,
-                count: orders - overdue,
+                count: orders - overdue - waiting,
             };
             seed(&store, backend, shop, &card, &filler)?;
+            let later = Seed {
+                prefix: "later",
+                status: "pending",
+                created_at: now,
+                expires_at: now + 3_600,
+                count: waiting,
+            };
+            seed(&store, backend, shop, &card, &later)?;
             let due = Seed {
                 prefix: "due",
                 status: "pending",
@@ -81,8 +91,18 @@ fn main() -> Result<(), Failure> {
         }
         Some("sweep") => {
             let overdue = args.number("overdue", 0) as i64;
+            // Pending orders that are not due yet: the sweep must not pay for them.
+            let waiting = args.number("pending", 0) as i64;
             if overdue > 0 {
                 let shop = bench_shop(&payments)?;
+                let later = Seed {
+                    prefix: "later",
+                    status: "pending",
+                    created_at: now,
+                    expires_at: now + 3_600,
+                    count: waiting,
+                };
+                seed(&store, backend, shop.get(), CARD, &later)?;
                 let due = Seed {
                     prefix: "due",
                     status: "pending",
