@@ -26,7 +26,7 @@ use prometheus::{
     TextEncoder,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long the database counts are reused between scrapes.
@@ -49,6 +49,11 @@ pub struct Metrics {
     tick_time: IntGauge,
     /// Route pattern with its placeholders emptied (`/admin/shops/{}`) → documented path.
     routes: HashMap<String, &'static str>,
+    /// The paths of the routes without placeholders, with and without a trailing `/` → their
+    /// label, found the first time through [`Metrics::route_label`] of actix's own
+    /// `match_pattern` and kept (the route map does not change while the server runs). Asking
+    /// actix walks the whole route map, regexes included, before the request is routed.
+    static_labels: HashMap<String, OnceLock<&'static str>>,
     store: Arc<DieselStore>,
     started: Instant,
     /// When the database counts were last read.
@@ -123,6 +128,20 @@ impl Metrics {
             .chain(crate::routes::ADMIN)
             .map(|(_, path)| (shape(path), *path))
             .collect();
+        let static_labels = rasmiy_api::ROUTES
+            .iter()
+            .chain(tophamyon_api::ROUTES)
+            .chain(crate::routes::SERVER)
+            .chain(crate::routes::PAY_PAGE)
+            .chain(crate::routes::ADMIN)
+            .map(|(_, path)| *path)
+            .filter(|path| !path.contains('{'))
+            .flat_map(|path| {
+                let bare = path.trim_end_matches('/');
+                [bare.to_owned(), format!("{bare}/")]
+            })
+            .map(|path| (path, OnceLock::new()))
+            .collect();
         Ok(Metrics {
             registry,
             requests,
@@ -133,6 +152,7 @@ impl Metrics {
             tick_age,
             tick_time,
             routes,
+            static_labels,
             store,
             started: Instant::now(),
             refreshed: Mutex::new(None),
@@ -150,6 +170,14 @@ impl Metrics {
                     .copied()
             })
             .unwrap_or("unmatched")
+    }
+
+    /// The `route` label of a request about to be routed.
+    fn request_label(&self, req: &ServiceRequest) -> &'static str {
+        match self.static_labels.get(req.path()) {
+            Some(label) => label.get_or_init(|| self.route_label(req.match_pattern().as_deref())),
+            None => self.route_label(req.match_pattern().as_deref()),
+        }
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, took: Duration) {
@@ -222,12 +250,9 @@ pub async fn track(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let labels = metrics.as_ref().map(|m| {
-        (
-            method_label(req.method()),
-            m.route_label(req.match_pattern().as_deref()),
-        )
-    });
+    let labels = metrics
+        .as_ref()
+        .map(|m| (method_label(req.method()), m.request_label(&req)));
     let started = Instant::now();
     let res = next.call(req).await;
     if let (Some(m), Some((method, route))) = (metrics, labels) {
