@@ -105,12 +105,15 @@ pub async fn serve(
                 })
                 // Outermost: counts every answer, the deadline's 503s included.
                 .wrap(actix_web::middleware::from_fn(crate::metrics::track))
+                // The dialects first: every request is tried against the routes in the order
+                // they are mounted, and theirs are the busy ones. No other route matches a path
+                // under `/api`, and theirs match nothing else, so the order changes no answer.
+                .configure(rasmiy_api::routes(rasmiy.clone()))
+                .configure(tophamyon_api::routes(tophamyon.clone()))
                 .route("/health", web::get().to(crate::health::health))
                 .route("/metrics", web::get().to(crate::metrics::scrape))
                 .configure(crate::openapi::routes)
                 .configure(admin::routes)
-                .configure(rasmiy_api::routes(rasmiy.clone()))
-                .configure(tophamyon_api::routes(tophamyon.clone()))
                 .configure(crate::pay_page::routes)
                 .default_service(web::to(not_found))
         }
