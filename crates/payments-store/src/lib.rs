@@ -18,6 +18,7 @@ mod conn;
 mod connect;
 #[macro_use]
 mod tx;
+mod create_batch;
 mod errors;
 mod group_commit;
 mod models;

@@ -103,7 +103,7 @@ impl<'a> NewShopRow<'a> {
     }
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = orders)]
 pub(crate) struct OrderRow {
     id: i64,
@@ -127,6 +127,10 @@ impl OrderRow {
 
     pub(crate) fn shop_id(&self) -> i64 {
         self.shop_id
+    }
+
+    pub(crate) fn code(&self) -> &str {
+        &self.code
     }
 
     pub(crate) fn amount(&self) -> i64 {
@@ -230,4 +234,36 @@ pub(crate) struct BalanceRow {
     pub(crate) balance: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub(crate) ledger_sum: i64,
+}
+
+/// New orders column by column, for inserts that take an array per column (PostgreSQL's
+/// `unnest`); their status is `pending` and their number is the insert's to give.
+pub(crate) struct OrderColumns<'a> {
+    pub(crate) code: Vec<&'a str>,
+    pub(crate) payment_id: Vec<&'a str>,
+    pub(crate) pay_token: Vec<&'a str>,
+    pub(crate) shop_id: Vec<i64>,
+    pub(crate) amount: Vec<i64>,
+    pub(crate) payable_amount: Vec<i64>,
+    pub(crate) card: Vec<Option<&'a str>>,
+    pub(crate) created_at: Vec<i64>,
+    pub(crate) expires_at: Vec<i64>,
+    pub(crate) card_last4: Vec<Option<&'a str>>,
+}
+
+impl<'a> OrderColumns<'a> {
+    pub(crate) fn of(rows: &[NewOrderRow<'a>]) -> OrderColumns<'a> {
+        OrderColumns {
+            code: rows.iter().map(|r| r.code).collect(),
+            payment_id: rows.iter().map(|r| r.payment_id).collect(),
+            pay_token: rows.iter().map(|r| r.pay_token).collect(),
+            shop_id: rows.iter().map(|r| r.shop_id).collect(),
+            amount: rows.iter().map(|r| r.amount).collect(),
+            payable_amount: rows.iter().map(|r| r.payable_amount).collect(),
+            card: rows.iter().map(|r| r.card).collect(),
+            created_at: rows.iter().map(|r| r.created_at).collect(),
+            expires_at: rows.iter().map(|r| r.expires_at).collect(),
+            card_last4: rows.iter().map(|r| r.card_last4).collect(),
+        }
+    }
 }

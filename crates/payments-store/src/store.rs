@@ -2,9 +2,10 @@
 
 use crate::conn::WriteTx;
 use crate::connect::{self, Backend, PoolOptions, Pools};
+use crate::create_batch::{CreateJob, HoldPlan};
 use crate::errors::{from_connection, from_diesel};
 use crate::group_commit::GroupCommit;
-use crate::models::{BalanceRow, LedgerRow, NewOrderRow, NewShopRow, OrderRow, ShopRow, secs};
+use crate::models::{BalanceRow, LedgerRow, NewShopRow, OrderRow, ShopRow, secs};
 use crate::models_settlement::NewOutboxRow;
 use crate::schema::{ledger, orders, outbox, shop_order_counts, shops};
 use diesel::connection::SimpleConnection;
@@ -79,25 +80,8 @@ use time::OffsetDateTime;
 pub struct DieselStore {
     pub(crate) pools: Pools,
     /// The writer that batches creates into shared commits.
-    writer: Writer,
+    writer: GroupCommit,
     backend: Backend,
-}
-
-/// The writer creates go through (see `group_commit`): one commit for every create waiting.
-enum Writer {
-    Sqlite(GroupCommit<SqliteConnection>),
-    Postgres(GroupCommit<PgConnection>),
-}
-
-/// Runs `$body` on the writer's connection in the next batch, with `$c` bound to it; the body
-/// is written once and type-checked for each backend. Evaluates to its result after the commit.
-macro_rules! with_writer {
-    ($self:ident, |$c:ident| $body:expr) => {
-        match &$self.writer {
-            Writer::Sqlite(w) => w.run(move |$c: &mut SqliteConnection| $body),
-            Writer::Postgres(w) => w.run(move |$c: &mut PgConnection| $body),
-        }
-    };
 }
 
 impl std::fmt::Debug for DieselStore {
@@ -161,22 +145,22 @@ impl DieselStore {
         let writer = match backend {
             Backend::Sqlite => {
                 let path = connect::sqlite_path(url).to_owned();
-                Writer::Sqlite(GroupCommit::start(move || {
+                GroupCommit::start(move || {
                     let mut conn = SqliteConnection::establish(&path).map_err(from_connection)?;
                     conn.batch_execute(connect::SQLITE_SETTINGS)
                         .map_err(from_diesel)?;
                     Ok(conn)
-                })?)
+                })?
             }
             Backend::Postgres => {
                 // With the pool's connect and TCP timeouts (see `pg_url`).
                 let url = connect::pg_url(url);
-                Writer::Postgres(GroupCommit::start(move || {
+                GroupCommit::start(move || {
                     let mut conn = PgConnection::establish(&url).map_err(from_connection)?;
                     conn.batch_execute(connect::PG_SETTINGS)
                         .map_err(from_diesel)?;
                     Ok(conn)
-                })?)
+                })?
             }
         };
         Ok(DieselStore {
@@ -295,35 +279,23 @@ impl Store for DieselStore {
         order: &NewOrder,
         plan: &PayablePlan,
     ) -> Result<Option<Order>, StoreError> {
-        let now = secs(order.created_at);
-        let hold_until = secs(plan.hold_until);
         let amount = order.amount.tiyin();
         let step = plan.step.tiyin().max(1);
-        let candidates: Vec<i64> = (0..i64::from(plan.steps.max(1)))
-            .filter_map(|k| k.checked_mul(step)?.checked_add(amount))
-            .collect();
-        let order = order.clone();
-        // Creates go through group commit: one durable flush for every create waiting.
-        let Some(card) = order.card.as_ref().map(|c| c.as_str().to_owned()) else {
-            // No card, nothing to match on: the payable amount is the amount.
-            return with_writer!(self, |c| {
-                let seq = next_shop_seq!(c, order.shop_id.get())?;
-                diesel::insert_into(orders::table)
-                    .values(NewOrderRow::new(&order, amount, seq))
-                    .returning(OrderRow::as_returning())
-                    .get_result(c)
-            })?
-            .into_order()
-            .map(Some);
+        // No card, nothing to match on: the payable amount is the amount, no hold.
+        let hold = order.card.as_ref().map(|card| HoldPlan {
+            card: card.as_str().to_owned(),
+            candidates: (0..i64::from(plan.steps.max(1)))
+                .filter_map(|k| k.checked_mul(step)?.checked_add(amount))
+                .collect(),
+            now: secs(order.created_at),
+            hold_until: secs(plan.hold_until),
+        });
+        let job = CreateJob {
+            order: order.clone(),
+            hold,
         };
-        let row = with_writer!(self, |c| insert_with_hold!(
-            c,
-            &order,
-            &card,
-            &candidates,
-            now,
-            hold_until
-        ))?;
+        // Creates go through group commit: one durable flush for every create waiting.
+        let row = self.writer.create(job)?;
         row.map(OrderRow::into_order).transpose()
     }
 

@@ -99,6 +99,68 @@ fn racing_creates_never_share_a_payable_amount() {
     });
 }
 
+/// Two servers, each batching its creates, race for the same amounts on one card: a batch
+/// that loses a hold to the other server's is undone and its creates run one by one, so every
+/// create still succeeds with an amount of its own (and no gap in the shop's order numbers).
+#[test]
+fn two_servers_racing_creates_never_share_a_payable_amount() {
+    on_each_backend("payable_race_two", |env| {
+        let creds = env.shop_with("8600000000005555", None);
+        let servers = [
+            env.payments.clone(),
+            env.second_server(PaymentsConfig::default()),
+        ];
+        const ROUNDS: usize = 5;
+        const THREADS: usize = 8;
+        let mut payables: Vec<i64> = Vec::new();
+        for round in 0..ROUNDS {
+            // Each round asks for a new amount, so its 2 × THREADS creates contend for the same
+            // steps on both servers at once.
+            let amount = 200_000 + 1_000 * round as i64;
+            let barrier = Arc::new(Barrier::new(2 * THREADS));
+            let got: Vec<i64> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..2 * THREADS)
+                    .map(|t| {
+                        let (payments, creds, barrier) =
+                            (servers[t % 2].clone(), creds.clone(), barrier.clone());
+                        s.spawn(move || {
+                            barrier.wait();
+                            let (order, _) = payments
+                                .create_order(&creds, Money::from_tiyin(amount), CodeStyle::Rasmiy)
+                                .expect("every create succeeds");
+                            order.payable_amount.tiyin()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("thread"))
+                    .collect()
+            });
+            assert!(
+                got.iter().all(|p| (amount..amount + 100).contains(p)),
+                "{got:?}"
+            );
+            payables.extend(got);
+        }
+        let distinct: HashSet<_> = payables.iter().collect();
+        assert_eq!(distinct.len(), ROUNDS * 2 * THREADS, "{payables:?}");
+        // The shop's orders are numbered 1..=n without a gap: every page is full.
+        let page = env
+            .payments
+            .orders(
+                &creds,
+                payments_core::Page {
+                    offset: 0,
+                    limit: 100,
+                },
+            )
+            .expect("page");
+        assert_eq!(page.total, (ROUNDS * 2 * THREADS) as u64);
+        assert_eq!(page.orders.len(), ROUNDS * 2 * THREADS);
+    });
+}
+
 #[test]
 fn when_every_step_is_taken_create_says_how_long_to_wait() {
     let config = PaymentsConfig {

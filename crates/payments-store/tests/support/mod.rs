@@ -26,6 +26,8 @@ pub struct Env {
     pub payments: Payments,
     pub store: Arc<DieselStore>,
     pub clock: Arc<ManualClock>,
+    /// The database's URL.
+    pub url: String,
     _pg: Option<PgTestDb>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -72,6 +74,19 @@ impl Env {
         OrderCode::parse(&order.codes.code).expect("code")
     }
 
+    /// A second server on the same database: a store (and so a writer) of its own, the same
+    /// clock and secret.
+    pub fn second_server(&self, config: PaymentsConfig) -> Payments {
+        let store = Arc::new(DieselStore::open(&self.url).expect("open second store"));
+        Payments::with_ports(
+            store,
+            self.clock.clone(),
+            Arc::new(RandomIds),
+            KeyHasher::new(b"test secret, 16+ bytes").expect("secret"),
+            config,
+        )
+    }
+
     pub fn assert_consistent(&self) {
         let report = self.payments.verify().expect("verify");
         assert!(
@@ -105,6 +120,7 @@ pub fn env_with(
         payments,
         store,
         clock,
+        url: url.to_owned(),
         _pg: pg,
         _dir: dir,
     }
