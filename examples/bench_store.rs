@@ -156,12 +156,14 @@ fn main() -> Result<(), Failure> {
     Ok(())
 }
 
-/// After a seed, before timing: PostgreSQL gets its statistics (as autovacuum would give them);
+/// After a seed, before timing: PostgreSQL vacuums and gets its statistics (as autovacuum would
+/// after so many inserts — and would otherwise do in the middle of the timed runs, or leave the
+/// first run to set the new rows' hint bits);
 /// SQLite writes the seed's WAL back into the database file (as its automatic checkpoints would
 /// over time), so that a timed run does not pay for checkpointing the seed.
 fn settle_down(store: &DieselStore, backend: Backend) -> Result<(), Failure> {
     match backend {
-        Backend::Postgres => store.execute_batch("ANALYZE")?,
+        Backend::Postgres => store.execute_batch("VACUUM ANALYZE")?,
         Backend::Sqlite => store.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?,
     }
     Ok(())

@@ -15,21 +15,21 @@
 # local server (KASSA_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/test, a user
 # that may create databases) and psql; without them they are skipped and the table says so.
 #
-# Settings (environment): BENCH_SECONDS (each wrk run, default 5), BENCH_CONCURRENCY (wrk
-# connections and raw-insert threads, default 16), BENCH_MAX_LOAD / BENCH_WAIT (wait up to
-# BENCH_WAIT seconds, default 180, for the 1-minute load average to fall below BENCH_MAX_LOAD,
-# default 1.0, before measuring), BENCH_OUT (default docs/performance.md), CARGO_TARGET_DIR
-# (default target/), BENCH_PORT (default 18080).
+# Settings (environment): BENCH_SECONDS (each wrk run and raw-insert run, default 4),
+# BENCH_CONCURRENCY (wrk connections and raw-insert threads, default 16), BENCH_MAX_LOAD /
+# BENCH_WAIT (wait up to BENCH_WAIT seconds, default 60, for the 1-minute load average to fall
+# below BENCH_MAX_LOAD, default 1.0, before measuring), BENCH_OUT (default
+# docs/performance.md), CARGO_TARGET_DIR (default target/), BENCH_PORT (default 18080).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export BENCH_DIR="$ROOT/bench"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-SECS=${BENCH_SECONDS:-5}
+SECS=${BENCH_SECONDS:-4}
 CONC=${BENCH_CONCURRENCY:-16}
 MAX_LOAD=${BENCH_MAX_LOAD:-1.0}
-WAIT=${BENCH_WAIT:-180}
+WAIT=${BENCH_WAIT:-60}
 OUT=${BENCH_OUT:-$ROOT/docs/performance.md}
 PORT=${BENCH_PORT:-18080}
 PG_URL=${KASSA_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
@@ -72,6 +72,7 @@ fi
 log "building (release) into $TARGET"
 CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin kassa \
     --example bench_bare --example bench_inserts --example bench_store
+BUILT=$(date +%s)
 BIN="$TARGET/release"
 KASSA="$BIN/kassa"
 STORE="$BIN/examples/bench_store"
@@ -188,12 +189,12 @@ peak_and_half bare bare.lua
 stop_server
 
 log "ceiling: raw inserts, SQLite"
-"$BIN/examples/bench_inserts" --url "$WORK/raw.db" --seconds 5 --concurrency "$CONC" \
+"$BIN/examples/bench_inserts" --url "$WORK/raw.db" --seconds "$SECS" --concurrency "$CONC" \
     | grep '^RESULT' >>"$RESULTS"
 if [ "$PG_OK" = 1 ]; then
     log "ceiling: raw inserts, PostgreSQL"
     url=$(pg_create "kassa_bench_raw_$$")
-    "$BIN/examples/bench_inserts" --url "$url" --seconds 5 --concurrency "$CONC" \
+    "$BIN/examples/bench_inserts" --url "$url" --seconds "$SECS" --concurrency "$CONC" \
         | grep '^RESULT' >>"$RESULTS"
     pg_drop "kassa_bench_raw_$$"
 fi
@@ -328,7 +329,8 @@ mkdir -p "$(dirname "$OUT")"
 {
     echo "# Performance"
     echo
-    echo "Measured by \`$COMMAND\` (issue 10) on $(date -u +%Y-%m-%d) at commit \`$COMMIT\`$DIRTY, in ${ELAPSED} s."
+    echo "Measured by \`$COMMAND\` (issue 10) on $(date -u +%Y-%m-%d) at commit \`$COMMIT\`$DIRTY, in ${ELAPSED} s"
+    echo "($((BUILT - STARTED)) s of them building, $((STARTED + ELAPSED - BUILT)) s measuring)."
     echo "Machine: $(nproc) cores ($CPU), $MEM memory, $(uname -sr). 1-minute load average:"
     echo "$LOAD_START at the start of the measurements, $LOAD_END at the end (other work on the machine"
     echo "disturbs absolute figures; the ratios are taken in the same run and are steadier)."
