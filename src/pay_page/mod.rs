@@ -148,9 +148,16 @@ fn failure_page(e: &PaymentError, options: &PageOptions) -> HttpResponse {
     }
 }
 
+/// The order behind a token: at once on this worker when the store can read without waiting
+/// ([`Payments::read_now`]), else on the blocking pool.
 async fn lookup(payments: &Payments, token: PayToken) -> Result<OrderView, PaymentError> {
-    let p = payments.clone();
-    blocking(move || p.order_by_token(&token)).await
+    match payments.read_now(move |p| p.order_by_token(&token)) {
+        Ok(found) => found,
+        Err(read) => {
+            let p = payments.clone();
+            blocking(move || read(&p)).await
+        }
+    }
 }
 
 /// `GET /pay/<token>`.

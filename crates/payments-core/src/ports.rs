@@ -240,6 +240,22 @@ pub trait Store: Send + Sync + 'static {
     fn ledger(&self, shop: ShopId) -> Result<Vec<LedgerEntry>, StoreError>;
     /// Every shop's balance beside its ledger sum.
     fn balance_report(&self) -> Result<Vec<BalanceLine>, StoreError>;
+
+    /// Runs `read` at once, on the calling thread, if this store can serve reads now without
+    /// waiting for anything (a connection, the network, a lock), and returns `true`; otherwise
+    /// returns `false` without calling it, and the caller runs the read on a blocking pool as
+    /// usual. `read` may call this store's read methods any number of times; it must not
+    /// write.
+    ///
+    /// This lets an async caller skip the hop to a blocking thread when a read costs less than
+    /// the hop. The default cannot tell, so it never runs anything (`false`).
+    /// `payments_store::DieselStore` runs it on SQLite (WAL: readers never wait for the writer)
+    /// when a pooled connection is idle, and never on PostgreSQL (every query is a network
+    /// round trip).
+    fn read_now(&self, read: &mut dyn FnMut()) -> bool {
+        let _ = read;
+        false
+    }
 }
 
 /// Where the domain reads the time.

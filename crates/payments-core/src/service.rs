@@ -325,6 +325,45 @@ impl Payments {
             .ok_or(PaymentError::OrderNotFound)
     }
 
+    /// Runs a read at once on the calling thread when the store can serve it without waiting
+    /// ([`Store::read_now`]: on SQLite with an idle connection), and gives its result;
+    /// otherwise gives `read` back, not called, for the caller to run on a blocking pool.
+    ///
+    /// For reads only ([`order`](Payments::order), [`order_by_token`](Payments::order_by_token),
+    /// [`authenticate`](Payments::authenticate), [`orders`](Payments::orders),
+    /// [`shop`](Payments::shop)): a write may wait for the database's write lock.
+    ///
+    /// ```
+    /// # use payments_core::{Payments, PaymentError, OrderCode};
+    /// # fn check(payments: &Payments, code: OrderCode) -> Result<(), PaymentError> {
+    /// let view = match payments.read_now(|p| p.order(&code)) {
+    ///     Ok(found) => found?,
+    ///     // An async caller would hand this to its blocking pool.
+    ///     Err(read) => read(payments)?,
+    /// };
+    /// # let _ = view;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn read_now<T, F>(&self, read: F) -> Result<T, F>
+    where
+        F: FnOnce(&Payments) -> T,
+    {
+        let mut read = Some(read);
+        let mut out = None;
+        self.inner.store.read_now(&mut || {
+            if let Some(f) = read.take() {
+                out = Some(f(self));
+            }
+        });
+        match (out, read) {
+            (Some(value), _) => Ok(value),
+            (None, Some(read)) => Err(read),
+            // `read` was taken only to be called, which set `out`.
+            (None, None) => unreachable!("a read taken and not run"),
+        }
+    }
+
     /// An order and its shop's name, by the pay page's token.
     pub fn order_by_token(&self, token: &PayToken) -> Result<OrderView, PaymentError> {
         self.inner

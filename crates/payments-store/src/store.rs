@@ -499,6 +499,14 @@ impl Store for DieselStore {
         })
     }
 
+    fn read_now(&self, read: &mut dyn FnMut()) -> bool {
+        match &self.pools {
+            Pools::Sqlite(pool) => crate::conn::read_now(pool, read),
+            // Every query is a network round trip: always worth the blocking pool.
+            Pools::Postgres(_) => false,
+        }
+    }
+
     fn balance_report(&self) -> Result<Vec<BalanceLine>, StoreError> {
         // Plain SQL both backends read alike; the CAST keeps PostgreSQL's SUM from being NUMERIC.
         const SQL: &str = "SELECT s.id AS id, s.balance AS balance, \

@@ -102,7 +102,7 @@ async fn answer(req: &HttpRequest, payload: web::Payload) -> Result<HttpResponse
             ))
         }
         Call::Check { code } => {
-            let view = blocking(&payments, kind, move |p| p.order(&code)).await?;
+            let view = read(&payments, kind, move |p| p.order(&code)).await?;
             Ok(render::checked(&view.order, clock(&payments)))
         }
         Call::Cancel { code } => {
@@ -112,7 +112,7 @@ async fn answer(req: &HttpRequest, payload: web::Payload) -> Result<HttpResponse
         }
         Call::ShopInfo { shop_id, key } => {
             let creds = credentials(shop_id, key, client);
-            let shop = blocking(&payments, kind, move |p| p.authenticate(&creds)).await?;
+            let shop = read(&payments, kind, move |p| p.authenticate(&creds)).await?;
             Ok(render::shop_info(&shop))
         }
     }
@@ -138,6 +138,19 @@ fn clock(payments: &Payments) -> Clock {
     Clock {
         now: payments.now(),
         offset: payments.config().display_offset,
+    }
+}
+
+/// Runs one payments-core read: at once on this worker when the store can serve it without
+/// waiting ([`Payments::read_now`]: SQLite with an idle connection), else as [`blocking`].
+async fn read<T, F>(payments: &Payments, kind: CallKind, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Payments) -> Result<T, PaymentError> + Send + 'static,
+{
+    match payments.read_now(f) {
+        Ok(result) => result.map_err(|e| ApiError::from_payment(e, kind)),
+        Err(f) => blocking(payments, kind, f).await,
     }
 }
 

@@ -92,6 +92,19 @@ where
     }
 }
 
+/// Runs a core read: at once on this worker when the store can serve it without waiting
+/// ([`Payments::read_now`]: SQLite with an idle connection), else on the blocking pool.
+async fn read<T, F>(payments: &Payments, call: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Payments) -> Result<T, PaymentError> + Send + 'static,
+{
+    match payments.read_now(call) {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(call) => blocking(payments, call).await,
+    }
+}
+
 async fn run(
     endpoint: Endpoint,
     req: &HttpRequest,
@@ -110,12 +123,12 @@ async fn run(
     match endpoint {
         Endpoint::CheckShop => {
             let creds = fields::credentials(&params, client(req))?;
-            let shop = blocking(payments, move |p| p.authenticate(&creds)).await?;
+            let shop = read(payments, move |p| p.authenticate(&creds)).await?;
             Ok(render::shop_check(&shop, Payments::admit(&shop)))
         }
         Endpoint::GetBalance => {
             let creds = fields::credentials(&params, client(req))?;
-            let shop = blocking(payments, move |p| p.authenticate(&creds)).await?;
+            let shop = read(payments, move |p| p.authenticate(&creds)).await?;
             Ok(render::balance(&shop))
         }
         Endpoint::CreatePayment => {
@@ -133,13 +146,13 @@ async fn run(
         }
         Endpoint::CheckPayment => {
             let code = fields::order_code(&params)?;
-            let view = blocking(payments, move |p| p.order(&code)).await?;
+            let view = read(payments, move |p| p.order(&code)).await?;
             Ok(render::payment(&view.order, &view.shop_name, times()))
         }
         Endpoint::GetPayments => {
             let creds = fields::credentials(&params, client(req))?;
             let page = fields::page(&params)?;
-            let (found, shop) = blocking(payments, move |p| {
+            let (found, shop) = read(payments, move |p| {
                 let found = p.orders(&creds, page)?;
                 let shop = p.shop(creds.shop_id)?;
                 Ok((found, shop))
