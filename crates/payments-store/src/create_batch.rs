@@ -88,8 +88,10 @@ pub(crate) trait CreateWriter: Connection + Send + 'static {
 }
 
 /// Per job, its payable amount, or `None` when none is free: the first candidate not held (or
-/// whose hold has lapsed) and not taken by an earlier create of the batch.
+/// whose hold has lapsed by the batch's [`batch_now`], as the write will judge it) and not taken
+/// by an earlier create of the batch.
 fn choose_amounts(jobs: &[&CreateJob], held: &[HeldRow]) -> Vec<Option<i64>> {
+    let now = batch_now(jobs);
     let held_until: HashMap<(&str, i64), i64> = held
         .iter()
         .map(|h| ((h.card.as_str(), h.payable_amount), h.hold_until))
@@ -101,8 +103,7 @@ fn choose_amounts(jobs: &[&CreateJob], held: &[HeldRow]) -> Vec<Option<i64>> {
             Some(plan) => {
                 let pick = plan.candidates.iter().copied().find(|&p| {
                     let key = (plan.card.as_str(), p);
-                    !chosen.contains(&key)
-                        && held_until.get(&key).is_none_or(|&until| until <= plan.now)
+                    !chosen.contains(&key) && held_until.get(&key).is_none_or(|&until| until <= now)
                 });
                 if let Some(p) = pick {
                     chosen.insert((plan.card.as_str(), p));
