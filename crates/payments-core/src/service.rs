@@ -432,8 +432,19 @@ impl Payments {
 
     /// A shop's orders, newest first, for the shop's own credentials.
     pub fn orders(&self, creds: &Credentials, page: Page) -> Result<OrderPage, PaymentError> {
+        Ok(self.shop_and_orders(creds, page)?.1)
+    }
+
+    /// [`Payments::orders`] with the shop the credentials opened (its name and balance head
+    /// the page in the dialects' answers), without reading the shop twice.
+    pub fn shop_and_orders(
+        &self,
+        creds: &Credentials,
+        page: Page,
+    ) -> Result<(Shop, OrderPage), PaymentError> {
         let shop = self.authenticate(creds)?;
-        Ok(self.inner.store.orders(shop.id, page)?)
+        let orders = self.inner.store.orders(shop.id, page)?;
+        Ok((shop, orders))
     }
 
     // ---- administration (behind the operator's token or the CLI) ----

@@ -152,12 +152,7 @@ async fn run(
         Endpoint::GetPayments => {
             let creds = fields::credentials(&params, client(req))?;
             let page = fields::page(&params)?;
-            let (found, shop) = read(payments, move |p| {
-                let found = p.orders(&creds, page)?;
-                let shop = p.shop(creds.shop_id)?;
-                Ok((found, shop))
-            })
-            .await?;
+            let (shop, found) = read(payments, move |p| p.shop_and_orders(&creds, page)).await?;
             Ok(render::payments(&shop, page, &found, times()))
         }
     }
