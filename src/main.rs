@@ -50,7 +50,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // Plain text always (the crate's `ansi` feature is off: see Cargo.toml).
+        .with_ansi(false)
         .init();
 
     if let Err(e) = config::domain_config(&cli.db) {
