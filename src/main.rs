@@ -44,12 +44,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Log lines are written by a thread of their own, through a buffer flushed whenever its
+    // queue is empty: a request's line costs a queue push, not a write(2) on its worker.
+    // Nothing is dropped (`lossy(false)`: a full queue waits), and `log_guard` flushes what is
+    // queued when it is dropped, on every way out of `main`.
+    let (log_writer, log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("kassa-log")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         // Plain text always (the crate's `ansi` feature is off: see Cargo.toml).
         .with_ansi(false)
         .init();
@@ -82,6 +90,8 @@ fn main() -> ExitCode {
         Command::Payments(c) => settle_commands::payments_command(&payments, c),
         Command::Export(c) => settle_commands::export(&payments, c),
     };
+    // Every log line out before the closing message.
+    drop(log_guard);
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(commands::Failure::Input(e)) => {
