@@ -22,11 +22,11 @@ use actix_web::{HttpResponse, web};
 use payments_core::Payments;
 use payments_store::DieselStore;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long the database counts are reused between scrapes.
@@ -36,6 +36,9 @@ pub const CACHE_FOR: Duration = Duration::from_secs(5);
 const BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+
+/// A request's series: (method, route, status).
+type SeriesKey = (&'static str, &'static str, u16);
 
 /// The server's metrics and what it needs to read them.
 pub struct Metrics {
@@ -58,6 +61,11 @@ pub struct Metrics {
     started: Instant,
     /// When the database counts were last read.
     refreshed: Mutex<Option<Instant>>,
+    /// (method, route, status) → its request counter and (method, route)'s latency histogram,
+    /// taken from the vectors the first time and kept: the same series, without the status
+    /// formatted and both vectors' label hashes looked up on every request. Bounded by the
+    /// methods, routes and statuses there are.
+    handles: RwLock<HashMap<SeriesKey, (IntCounter, Histogram)>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -156,6 +164,7 @@ impl Metrics {
             store,
             started: Instant::now(),
             refreshed: Mutex::new(None),
+            handles: RwLock::new(HashMap::new()),
         })
     }
 
@@ -180,13 +189,24 @@ impl Metrics {
         }
     }
 
-    fn observe(&self, method: &str, route: &str, status: u16, took: Duration) {
-        self.requests
-            .with_label_values(&[method, route, &status.to_string()])
-            .inc();
-        self.latency
-            .with_label_values(&[method, route])
-            .observe(took.as_secs_f64());
+    fn observe(&self, method: &'static str, route: &'static str, status: u16, took: Duration) {
+        let key = (method, route, status);
+        if let Ok(handles) = self.handles.read()
+            && let Some((count, time)) = handles.get(&key)
+        {
+            count.inc();
+            time.observe(took.as_secs_f64());
+            return;
+        }
+        let count = self
+            .requests
+            .with_label_values(&[method, route, &status.to_string()]);
+        let time = self.latency.with_label_values(&[method, route]);
+        count.inc();
+        time.observe(took.as_secs_f64());
+        if let Ok(mut handles) = self.handles.write() {
+            handles.insert(key, (count, time));
+        }
     }
 
     /// Claims the next refresh of the database counts, if they are older than [`CACHE_FOR`].
