@@ -1,7 +1,7 @@
 //! Opening a database: choosing the backend from the URL, the pool, connection settings and
 //! the embedded migrations.
 
-use crate::errors::{from_connection, from_diesel, from_pool};
+use crate::errors::{from_connection, from_diesel, from_pool, unavailable_seen};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -9,7 +9,7 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use payments_core::StoreError;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -146,16 +146,81 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqliteSettin
 #[derive(Debug)]
 struct PgSettings;
 
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSettings {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<PgPooled, diesel::r2d2::Error> for PgSettings {
+    fn on_acquire(&self, conn: &mut PgPooled) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(PG_SETTINGS)
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
+/// How long a pooled PostgreSQL connection that was given back is trusted without a check.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A PostgreSQL connection as the pool keeps it: when it was last known good, and how many
+/// times the database had been found unavailable then. Derefs to the connection.
+pub(crate) struct PgPooled {
+    conn: PgConnection,
+    good_at: Instant,
+    unavailable_seen: u64,
+}
+
+impl std::ops::Deref for PgPooled {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PgPooled {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}
+
+/// The PostgreSQL pool's manager. r2d2's own check (`SELECT 1` on every checkout, a second
+/// round trip for every query) runs only when a connection may have gone bad: when it sat idle
+/// for more than [`TRUSTED_FOR`], or when the database was found unavailable anywhere in the
+/// process since it was last known good (an outage, a restart: then every connection is checked
+/// before its next use, and the dead ones are replaced, as before).
+pub(crate) struct PgManager(ConnectionManager<PgConnection>);
+
+impl diesel::r2d2::ManageConnection for PgManager {
+    type Connection = PgPooled;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<PgPooled, Self::Error> {
+        Ok(PgPooled {
+            conn: self.0.connect()?,
+            good_at: Instant::now(),
+            unavailable_seen: unavailable_seen(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgPooled) -> Result<(), Self::Error> {
+        let seen = unavailable_seen();
+        if conn.unavailable_seen == seen && conn.good_at.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        self.0.is_valid(&mut conn.conn)?;
+        conn.good_at = Instant::now();
+        conn.unavailable_seen = seen;
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut PgPooled) -> bool {
+        if self.0.has_broken(&mut conn.conn) {
+            return true;
+        }
+        // Given back after its use; had the use found the database unavailable, the count moved
+        // and the next checkout checks it.
+        conn.good_at = Instant::now();
+        false
+    }
+}
+
 pub(crate) enum Pools {
     Sqlite(Pool<ConnectionManager<SqliteConnection>>),
-    Postgres(Pool<ConnectionManager<PgConnection>>),
+    Postgres(Pool<PgManager>),
 }
 
 /// Arbitrary, fixed: the advisory lock that serialises migrations of several servers starting
@@ -186,7 +251,7 @@ pub(crate) fn open(url: &str, options: PoolOptions) -> Result<Pools, StoreError>
                 .min_idle(Some(1))
                 .connection_timeout(options.acquire_timeout)
                 .connection_customizer(Box::new(PgSettings))
-                .build(ConnectionManager::new(pg_url(url)))
+                .build(PgManager(ConnectionManager::new(pg_url(url))))
                 .map_err(from_pool)?;
             let mut conn = pool.get().map_err(from_pool)?;
             conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))

@@ -2,8 +2,28 @@
 
 use diesel::result::{DatabaseErrorKind, Error};
 use payments_core::StoreError;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How many times the database was found unavailable in this process: a pooled PostgreSQL
+/// connection is checked again on checkout once this moved (see `connect::PgManager`).
+static UNAVAILABLE_SEEN: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn unavailable_seen() -> u64 {
+    UNAVAILABLE_SEEN.load(Ordering::Relaxed)
+}
+
+fn seen(e: StoreError) -> StoreError {
+    if matches!(e, StoreError::Unavailable(_)) {
+        UNAVAILABLE_SEEN.fetch_add(1, Ordering::Relaxed);
+    }
+    e
+}
 
 pub(crate) fn from_diesel(e: Error) -> StoreError {
+    seen(classify(e))
+}
+
+fn classify(e: Error) -> StoreError {
     match e {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             StoreError::Conflict(info.message().to_owned())
@@ -56,11 +76,13 @@ fn is_transient(message: &str) -> bool {
 }
 
 pub(crate) fn from_pool(e: r2d2::Error) -> StoreError {
-    StoreError::Unavailable(format!("no database connection: {e}"))
+    seen(StoreError::Unavailable(format!(
+        "no database connection: {e}"
+    )))
 }
 
 pub(crate) fn from_connection(e: diesel::ConnectionError) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+    seen(StoreError::Unavailable(e.to_string()))
 }
 
 #[cfg(test)]

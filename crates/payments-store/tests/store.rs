@@ -397,3 +397,44 @@ fn an_sqlite_file_reopens_at_once_after_the_store_is_dropped() {
         drop(store);
     }
 }
+
+/// PostgreSQL: a pooled connection given back less than a second ago is lent without r2d2's
+/// `SELECT 1`. When the server drops every connection (a restart, an operator's
+/// `pg_terminate_backend`), the first query on a dead one fails as unavailable, and that failure
+/// makes every other pooled connection be checked before its next use: one failed query, then
+/// all succeed on new connections.
+#[test]
+fn after_the_server_drops_its_connections_one_query_fails_then_all_work() {
+    let Some(pg) = payments_store::testing::PgTestDb::create("dropped_connections") else {
+        return;
+    };
+    let options = payments_store::PoolOptions {
+        max_size: Some(4),
+        ..payments_store::PoolOptions::default()
+    };
+    let store = Arc::new(payments_store::DieselStore::open_with(pg.url(), options).expect("open"));
+    // Fill the pool: four connections in use at once, then given back.
+    let barrier = Arc::new(Barrier::new(4));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            s.spawn(move || {
+                barrier.wait();
+                store.execute_batch("SELECT pg_sleep(0.05)").expect("query");
+            });
+        }
+    });
+    let admin = payments_store::DieselStore::open(pg.url()).expect("admin store");
+    admin
+        .execute_batch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND application_name <> 'kassa-test-admin'",
+        )
+        .expect("terminate");
+    drop(admin);
+    let results: Vec<bool> = (0..12).map(|_| store.ping().is_ok()).collect();
+    let failed = results.iter().filter(|ok| !**ok).count();
+    assert!(failed <= 1, "{results:?}");
+    assert!(results[1..].iter().all(|ok| *ok), "{results:?}");
+}
