@@ -14,6 +14,7 @@
 //! - `kassa_build_info{version}`: always 1.
 
 use crate::http_util::blocking;
+use crate::routes::shape;
 use crate::worker::WorkerState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -128,21 +129,18 @@ impl Metrics {
         registry.register(Box::new(tick_age.clone()))?;
         registry.register(Box::new(tick_time.clone()))?;
         registry.register(Box::new(build))?;
-        let routes = rasmiy_api::ROUTES
-            .iter()
-            .chain(tophamyon_api::ROUTES)
-            .chain(crate::routes::SERVER)
-            .chain(crate::routes::PAY_PAGE)
-            .chain(crate::routes::ADMIN)
-            .map(|(_, path)| (shape(path), *path))
-            .collect();
-        let static_labels = rasmiy_api::ROUTES
-            .iter()
-            .chain(tophamyon_api::ROUTES)
-            .chain(crate::routes::SERVER)
-            .chain(crate::routes::PAY_PAGE)
-            .chain(crate::routes::ADMIN)
-            .map(|(_, path)| *path)
+        // Every documented route's path.
+        let paths = || {
+            rasmiy_api::ROUTES
+                .iter()
+                .chain(tophamyon_api::ROUTES)
+                .chain(crate::routes::SERVER)
+                .chain(crate::routes::PAY_PAGE)
+                .chain(crate::routes::ADMIN)
+                .map(|(_, path)| *path)
+        };
+        let routes = paths().map(|path| (shape(path), path)).collect();
+        let static_labels = paths()
             .filter(|path| !path.contains('{'))
             .flat_map(|path| {
                 let bare = path.trim_end_matches('/');
@@ -222,32 +220,6 @@ impl Metrics {
             }
         }
     }
-}
-
-/// A route pattern with what is inside its placeholders removed: `/docs/{file:.*}` and
-/// `/docs/{file}` are both `/docs/{}`.
-fn shape(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut depth = 0usize;
-    for c in pattern.chars() {
-        match c {
-            '{' => {
-                if depth == 0 {
-                    out.push('{');
-                }
-                depth += 1;
-            }
-            '}' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    out.push('}');
-                }
-            }
-            _ if depth > 0 => {}
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 fn method_label(method: &actix_web::http::Method) -> &'static str {

@@ -45,3 +45,29 @@ pub const ADMIN: &[(&str, &str)] = &[
     ("POST", "/admin/payments/{id}/attach"),
     ("POST", "/admin/payments/{id}/resolve"),
 ];
+
+/// A route pattern with what is inside its placeholders removed: `/docs/{file:.*}` and
+/// `/docs/{file}` are both `/docs/{}`.
+pub fn shape(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut depth = 0usize;
+    for c in pattern.chars() {
+        match c {
+            '{' => {
+                if depth == 0 {
+                    out.push('{');
+                }
+                depth += 1;
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push('}');
+                }
+            }
+            _ if depth > 0 => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}

@@ -313,31 +313,6 @@ fn route_literals(dir: &Path, out: &mut Vec<(String, String, String)>) {
     }
 }
 
-/// `/docs/{file:.*}` → `/docs/{}`.
-fn shape(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0usize;
-    for c in pattern.chars() {
-        match c {
-            '{' => {
-                if depth == 0 {
-                    out.push('{');
-                }
-                depth += 1;
-            }
-            '}' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    out.push('}');
-                }
-            }
-            _ if depth > 0 => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 #[test]
 fn no_route_in_the_sources_is_missing_from_the_lists() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -347,9 +322,12 @@ fn no_route_in_the_sources_is_missing_from_the_lists() {
         route_literals(&root.join("crates").join(krate).join("src"), &mut found);
     }
     assert!(found.len() > 20, "the scan found too little: {found:?}");
-    let listed: Vec<String> = listed().into_iter().map(|(_, p)| shape(&p)).collect();
+    let listed: Vec<String> = listed()
+        .into_iter()
+        .map(|(_, p)| routes::shape(&p))
+        .collect();
     for (file, call, literal) in found {
-        let literal = shape(&literal);
+        let literal = routes::shape(&literal);
         let ok = if call == "scope(" {
             listed.iter().any(|p| p.starts_with(&format!("{literal}/")))
         } else {
