@@ -114,6 +114,25 @@ fn choose_amounts(jobs: &[&CreateJob], held: &[HeldRow]) -> Vec<Option<i64>> {
         .collect()
 }
 
+/// The rows a batch inserted, by order code (an insert returns them in no promised order).
+fn by_code(rows: Vec<OrderRow>) -> HashMap<String, OrderRow> {
+    rows.into_iter()
+        .map(|row| (row.code().to_owned(), row))
+        .collect()
+}
+
+/// Each job's order, in the jobs' order: `None` for those that got no amount.
+fn in_job_order(
+    jobs: &[&CreateJob],
+    amounts: &[Option<i64>],
+    mut inserted: HashMap<String, OrderRow>,
+) -> Vec<Option<OrderRow>> {
+    jobs.iter()
+        .zip(amounts)
+        .map(|(job, amount)| amount.and_then(|_| inserted.remove(job.order.codes.code.as_str())))
+        .collect()
+}
+
 /// A hold counts as lapsed for a batch only if it has for the batch's earliest create.
 fn batch_now(jobs: &[&CreateJob]) -> i64 {
     jobs.iter()
@@ -168,7 +187,7 @@ fn sqlite_batch(
     c: &mut diesel::sqlite::SqliteConnection,
     jobs: &[&CreateJob],
 ) -> Result<Vec<Option<OrderRow>>, DieselError> {
-    use crate::schema::{orders, payable_holds as h, shop_order_counts as counts};
+    use crate::schema::{orders, payable_holds as h};
 
     // 1. The holds on each create's candidates: a prepared range read each.
     let mut held = Vec::new();
@@ -204,13 +223,7 @@ fn sqlite_batch(
     // Shop → the next number to hand out.
     let mut next: HashMap<i64, i64> = HashMap::new();
     for &(shop, k) in &per_shop {
-        let last: i64 = diesel::insert_into(counts::table)
-            .values((counts::shop_id.eq(shop), counts::orders.eq(k)))
-            .on_conflict(counts::shop_id)
-            .do_update()
-            .set(counts::orders.eq(counts::orders + k))
-            .returning(counts::orders)
-            .get_result(c)?;
+        let last = next_shop_seq!(c, shop, k)?;
         next.insert(shop, last - k + 1);
     }
 
@@ -224,16 +237,15 @@ fn sqlite_batch(
             rows.push(NewOrderRow::new(&job.order, payable, seq));
         }
     }
-    let mut inserted: HashMap<String, OrderRow> = if rows.is_empty() {
+    let inserted = if rows.is_empty() {
         HashMap::new()
     } else {
-        diesel::insert_into(orders::table)
-            .values(&rows)
-            .returning(OrderRow::as_returning())
-            .get_results::<OrderRow>(c)?
-            .into_iter()
-            .map(|row| (row.code().to_owned(), row))
-            .collect()
+        by_code(
+            diesel::insert_into(orders::table)
+                .values(&rows)
+                .returning(OrderRow::as_returning())
+                .get_results::<OrderRow>(c)?,
+        )
     };
 
     // 4. Their holds.
@@ -278,11 +290,7 @@ fn sqlite_batch(
         }
     }
 
-    Ok(jobs
-        .iter()
-        .zip(&amounts)
-        .map(|(job, amount)| amount.and_then(|_| inserted.remove(job.order.codes.code.as_str())))
-        .collect())
+    Ok(in_job_order(jobs, &amounts, inserted))
 }
 
 impl CreateWriter for diesel::pg::PgConnection {
@@ -313,11 +321,11 @@ impl CreateWriter for diesel::pg::PgConnection {
                 until.push(job.hold.as_ref().map(|p| p.hold_until));
             }
         }
-        let mut inserted: HashMap<String, OrderRow> = if rows.is_empty() {
+        let inserted = if rows.is_empty() {
             HashMap::new()
         } else {
             let columns = OrderColumns::of(&rows);
-            diesel::sql_query(
+            let rows = diesel::sql_query(
                 "SELECT * FROM kassa_create_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
                 .bind::<Array<Text>, _>(columns.code)
@@ -332,18 +340,10 @@ impl CreateWriter for diesel::pg::PgConnection {
                 .bind::<Array<Nullable<Text>>, _>(columns.card_last4)
                 .bind::<Array<Nullable<BigInt>>, _>(until)
                 .bind::<BigInt, _>(batch_now(jobs))
-                .load::<OrderRow>(self)?
-                .into_iter()
-                .map(|row| (row.code().to_owned(), row))
-                .collect()
+                .load::<OrderRow>(self)?;
+            by_code(rows)
         };
-        Ok(jobs
-            .iter()
-            .zip(&amounts)
-            .map(|(job, amount)| {
-                amount.and_then(|_| inserted.remove(job.order.codes.code.as_str()))
-            })
-            .collect())
+        Ok(in_job_order(jobs, &amounts, inserted))
     }
 
     fn create_one(&mut self, job: &CreateJob) -> Result<Option<OrderRow>, DieselError> {

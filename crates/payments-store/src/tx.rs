@@ -74,16 +74,20 @@ macro_rules! transition_in_tx {
 
 /// Takes a shop's next order number (1, 2, 3, … in the order its orders are made) and counts
 /// the order, inside the current transaction; the shop's count row stays locked until commit.
+/// With a count `$k`, takes the next `$k` numbers and evaluates to the last of them.
 /// Evaluates to `Result<i64, diesel::result::Error>`.
 macro_rules! next_shop_seq {
-    ($c:ident, $shop_id:expr) => {{
+    ($c:ident, $shop_id:expr) => {
+        next_shop_seq!($c, $shop_id, 1_i64)
+    };
+    ($c:ident, $shop_id:expr, $k:expr) => {{
         use $crate::schema::shop_order_counts as counts;
-        let shop_id: i64 = $shop_id;
+        let (shop_id, k): (i64, i64) = ($shop_id, $k);
         diesel::insert_into(counts::table)
-            .values((counts::shop_id.eq(shop_id), counts::orders.eq(1_i64)))
+            .values((counts::shop_id.eq(shop_id), counts::orders.eq(k)))
             .on_conflict(counts::shop_id)
             .do_update()
-            .set(counts::orders.eq(counts::orders + 1_i64))
+            .set(counts::orders.eq(counts::orders + k))
             .returning(counts::orders)
             .get_result::<i64>($c)
     }};
